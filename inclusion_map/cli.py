@@ -1,0 +1,151 @@
+"""Command line: ``python run.py COMMAND`` and ``python -m inclusion_map COMMAND`` land here.
+
+Every error a user can cause is printed as a plain message with what to do next (exit code 1),
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from .config import load_settings
+from .errors import InclusionMapError
+from .progress import console
+
+
+def _friendly(func):
+    """Turn product errors into a short message and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InclusionMapError as exc:
+            console.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            console.print("[yellow]Interrupted; the store was left as it was.[/]")
+            sys.exit(130)
+        except Exception as exc:  # a bug: say so plainly, keep the details in a log file
+            import tempfile
+            import traceback
+
+            log = Path(tempfile.gettempdir()) / "inclusion_map-error.log"
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            console.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
+                          f"  → the store was left as it was; details in {log}. Please report it.")  # fmt: skip
+            sys.exit(2)
+
+    return wrapper
+
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), default=None,
+    help="Configuration file (default: $INCLUSION_MAP_CONFIG, then ./config.yaml).",
+)  # fmt: skip
+
+
+def _settings(config_path, mirror=None):
+    if mirror is not None:
+        folder = Path(mirror).expanduser().resolve()
+        if not folder.is_dir():
+            raise InclusionMapError(f"mirror folder not found: {mirror}")
+        mirror = str(folder)
+    return load_settings(config_path, mirror=mirror)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """inclusion_map: who helps people with digital tools in a territory, and where help is missing."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@main.command()
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Harvest only this source (repeat, or separate names with commas).")  # fmt: skip
+@click.option("--mirror", type=click.Path(file_okay=False), default=None,
+              help="Read every source file from this folder instead of the live URLs.")  # fmt: skip
+@config_option
+@_friendly
+def harvest(sources, mirror, config_path):
+    """Harvest the venue sources into the store and merge duplicates."""
+    from .harvest.pipeline import run_harvest
+    from .harvest.report import summary_table
+
+    settings = _settings(config_path, mirror)
+    only = [s.strip() for item in sources for s in item.split(",") if s.strip()] or None
+    report = run_harvest(settings, only)
+    console.print(summary_table(report))
+    console.print(
+        f"[bold]{report.venues}[/] venues in the territory after merging "
+        f"({report.merged_records} duplicate records merged, {report.review_pairs} pairs to review)."
+    )
+    console.print(f"Report: {report.files.get('markdown')}\nRejected rows: {report.files.get('rejections')}"
+                  f"\nDuplicate review: {report.files.get('review')}")  # fmt: skip
+
+
+@main.command()
+@config_option
+@_friendly
+def sources(config_path):
+    """List the sources: URL, mirror file, last harvest, counts and status."""
+    from .harvest import registry
+    from .store import GeoPackageStore
+
+    settings = _settings(config_path)
+    store = GeoPackageStore(settings.store_path)
+    last = {}
+    for run in reversed(store.history(limit=50)):
+        for row in run["sources"]:
+            last[row["source"]] = {**row, "when": run["started_at"]}
+    table = Table(title=f"Sources ({settings.store_path})", title_justify="left")
+    for col in ("source", "enabled", "format", "url / mirror file", "last harvest", "status", "fetched",
+                "kept", "rejected", "in store"):  # fmt: skip
+        table.add_column(col, overflow="fold")
+    classes = registry()
+    for name, cfg in settings.sources.items():
+        info = last.get(name, {})
+        layer = f"source_{name}"
+        rows = str(store.info(layer)["rows"]) if store.exists() and store.has(layer) else "—"
+        where = cfg.mirror[0] if settings.mirror and cfg.mirror else (cfg.urls[0] if cfg.urls else "")
+        if cfg.api:
+            where += f"\nAPI {cfg.api.url} (token ${cfg.api.token_env})"
+        table.add_row(name, "yes" if cfg.enabled else "no", classes[name].kind, where,
+                      info.get("when", "never"), info.get("status", "—"), str(info.get("fetched", "—")),
+                      str(info.get("kept", "—")), str(info.get("rejected", "—")), rows)  # fmt: skip
+    console.print(table)
+
+
+@main.command()
+@click.argument("layer")
+@click.argument("fmt", metavar="FORMAT")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Output file (default: layers/build/exports/LAYER.FORMAT).")  # fmt: skip
+@config_option
+@_friendly
+def export(layer, fmt, output, config_path):
+    """Export a layer of the store (e.g. `export venues csv`)."""
+    from .export import exporter_for
+    from .store import GeoPackageStore
+
+    settings = _settings(config_path)
+    exporter = exporter_for(fmt)
+    store = GeoPackageStore(settings.store_path)
+    frame = store.read(layer)
+    meta = store.info(layer) if layer in store.meta() else {}
+    path = Path(output) if output else settings.path(f"layers/build/exports/{layer}.{exporter.extension}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        exporter.write(frame, out, meta)
+    console.print(f"Wrote {len(frame)} rows of '{layer}' to {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

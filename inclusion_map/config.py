@@ -1,0 +1,268 @@
+"""Load ``config.yaml`` into frozen, validated settings.
+
+Nothing is read at import time: call :func:`load_settings`. The file is chosen by, in order, the
+``path`` argument (``--config``), the ``INCLUSION_MAP_CONFIG`` environment variable, then
+``config.yaml`` in the current folder. Every mistake is reported with its place in the file and a
+plain reason, e.g. ``sources.francilin.url: not a valid http(s) URL (got 'htp://x')``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ConfigError
+
+CONFIG_ENV = "INCLUSION_MAP_CONFIG"
+MIRROR_ENV = "INCLUSION_MAP_MIRROR"
+
+
+def _check_url(value: str) -> str:
+    from urllib.parse import urlparse
+
+    parts = urlparse(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not a valid http(s) URL (got {value!r})")
+    return value
+
+
+def _check_insee(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"(?:[013-9]\d|2[AB1-9])\d{3}", value):
+        raise ValueError(f"not an INSEE commune code (got {value!r}); codes have 5 characters")
+    return value
+
+
+Url = Annotated[str, AfterValidator(_check_url)]
+InseeCode = Annotated[str, AfterValidator(_check_insee)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SubTerritory(_Frozen):
+    name: str
+    communes: tuple[InseeCode, ...] = Field(min_length=1)
+
+
+class Territory(_Frozen):
+    """Which communes the product covers.
+
+    ``kind`` is one of ``ept`` (Établissement public territorial of the Métropole du Grand
+    Paris, by SIREN), ``epci`` (by SIREN), ``departement`` (by code), ``communes`` (an explicit
+    list of INSEE codes) or ``france`` (the whole country).
+    """
+
+    kind: Literal["ept", "epci", "departement", "communes", "france"]
+    code: str | None = None
+    name: str | None = None
+    communes: tuple[InseeCode, ...] = ()
+    subterritories: dict[str, SubTerritory] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _code_matches_kind(self) -> Territory:
+        import re
+
+        if self.kind in ("ept", "epci"):
+            if not self.code or not re.fullmatch(r"\d{9}", self.code):
+                raise ValueError(f"territory.code: a {self.kind} needs its 9-digit SIREN code")
+        elif self.kind == "departement":
+            if not self.code or not re.fullmatch(r"(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])", self.code):
+                raise ValueError("territory.code: a departement needs its code, e.g. '94' or '2A'")
+        elif self.kind == "communes" and not self.communes:
+            raise ValueError("territory.communes: give at least one INSEE commune code")
+        return self
+
+
+class Resource(_Frozen):
+    """One downloadable file: its live URL and its file name inside a mirror folder."""
+
+    url: Url
+    mirror: str | None = None
+
+
+class ReferenceData(_Frozen):
+    """Reference files used to resolve the territory and locate venues."""
+
+    ept_list: Resource
+    commune_list: Resource
+    commune_contours: Resource
+    epci_list: Resource | None = None
+
+
+class ApiAccess(_Frozen):
+    """An authenticated API: its URL and the environment variable that holds the token."""
+
+    url: Url
+    token_env: str
+    page_size: int = Field(default=500, ge=1, le=10_000)
+
+
+class SourceConfig(_Frozen):
+    """One venue source. ``urls``/``mirror`` may list several files of the same format."""
+
+    enabled: bool = True
+    title: str
+    publisher: str
+    licence: str = "Licence Ouverte 2.0"
+    urls: tuple[Url, ...] = Field(min_length=1)
+    mirror: tuple[str, ...] = ()
+    api: ApiAccess | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("urls", "mirror", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Geocoding(_Frozen):
+    enabled: bool = True
+    url: Url = "https://api-adresse.data.gouv.fr/search/csv/"
+    min_score: float = Field(default=0.5, ge=0, le=1)
+    batch_size: int = Field(default=2000, ge=1, le=50_000)
+    cache: str = "layers/build/cache/ban-cache.jsonl"
+
+
+class Dedupe(_Frozen):
+    """Thresholds of the duplicate finder (scores are 0–100, distances in metres)."""
+
+    distance_m: float = Field(default=150.0, gt=0, le=5000)
+    merge_score: float = Field(default=80.0, ge=0, le=100)
+    review_score: float = Field(default=60.0, ge=0, le=100)
+    decisions_file: str = "layers/dedupe_decisions.csv"
+    review_file: str = "layers/build/dedupe_review.csv"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Dedupe:
+        if self.review_score > self.merge_score:
+            raise ValueError("dedupe.review_score must not exceed dedupe.merge_score")
+        return self
+
+
+class Http(_Frozen):
+    timeout_s: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=3, ge=0, le=10)
+    backoff_s: float = Field(default=0.5, ge=0)
+    user_agent: str = "inclusion_map/0.1 (+https://github.com/inclusion-map)"
+    cache_dir: str = "layers/build/cache/http"
+
+
+class Thresholds(_Frozen):
+    stale_months: int = Field(default=12, ge=1)
+
+
+class Store(_Frozen):
+    path: str = "layers/build/inclusion_map.gpkg"
+    reports_dir: str = "layers/build/reports"
+
+
+class Settings(_Frozen):
+    """The whole validated configuration. Relative paths are resolved against ``root``."""
+
+    root: Path
+    territory: Territory
+    store: Store = Store()
+    mirror: str | None = None
+    http: Http = Http()
+    reference: ReferenceData
+    geocoding: Geocoding = Geocoding()
+    dedupe: Dedupe = Dedupe()
+    thresholds: Thresholds = Thresholds()
+    sources: dict[str, SourceConfig]
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: dict[str, SourceConfig]) -> dict[str, SourceConfig]:
+        from .harvest import registry
+
+        unknown = sorted(set(value) - set(registry()))
+        if unknown:
+            known = ", ".join(sorted(registry()))
+            raise ValueError(f"unknown source(s) {', '.join(unknown)}; known sources: {known}")
+        return value
+
+    def path(self, relative: str | os.PathLike[str]) -> Path:
+        """Resolve a path of the config against the project root."""
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def store_path(self) -> Path:
+        return self.path(self.store.path)
+
+    def mirror_dir(self) -> Path | None:
+        return self.path(self.mirror) if self.mirror else None
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some top-level values replaced (e.g. ``mirror`` from ``--mirror``)."""
+        return self.model_validate({**self.model_dump(), **changes})
+
+
+def _format_errors(error: ValidationError, source: str) -> str:
+    lines = [f"{source} is not valid:"]
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        msg = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            msg = "this setting is required"
+        elif item["type"] == "extra_forbidden":
+            msg = "unknown setting (check its spelling)"
+        lines.append(f"  {where}: {msg}")
+    return "\n".join(lines)
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get(CONFIG_ENV) or "config.yaml")
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Read, validate and freeze the configuration.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The YAML file; default ``$INCLUSION_MAP_CONFIG`` then ``./config.yaml``.
+    **overrides
+        Top-level values that win over the file (``mirror=...`` from the command line).
+        ``$INCLUSION_MAP_MIRROR`` also sets ``mirror`` when neither gives one.
+
+    Raises
+    ------
+    ConfigError
+        With one line per problem, naming the setting and what is wrong.
+    """
+    file = Path(path) if path is not None else default_config_path()
+    if not file.is_file():
+        raise ConfigError(
+            f"configuration file not found: {file}",
+            hint="pass --config FILE, set INCLUSION_MAP_CONFIG, or run from the project folder",
+        )
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file} is not readable YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{file} must hold a mapping of settings at its top level")
+    data.setdefault("root", str(file.resolve().parent))
+    if os.environ.get(MIRROR_ENV) and not data.get("mirror"):
+        data["mirror"] = os.environ[MIRROR_ENV]
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, str(file))) from None

@@ -1,0 +1,66 @@
+"""A small error tree. Each error carries a plain message for the user and an HTTP status.
+
+The CLI prints ``str(error)`` (never a traceback) and the web layer turns ``status`` into the
+response code, so every error a user can cause says what went wrong and what to do next.
+"""
+
+from __future__ import annotations
+
+
+class InclusionMapError(Exception):
+    """Base of every error the product raises on purpose."""
+
+    status = 500
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  → {self.hint}" if self.hint else self.message
+
+
+class ConfigError(InclusionMapError):
+    """The configuration file is missing, unreadable or invalid."""
+
+    status = 500
+
+
+class SourceUnavailable(InclusionMapError):
+    """A source could not be fetched or its payload is unusable as a whole.
+
+    The harvest keeps the last good data of that source and goes on with the others.
+    """
+
+    status = 502
+
+
+class SourceSkipped(InclusionMapError):
+    """A source was not harvested on purpose (disabled, or a required token is missing)."""
+
+    status = 503
+
+
+class GeocoderUnavailable(InclusionMapError):
+    """The address geocoder could not be reached or answered garbage."""
+
+    status = 502
+
+
+class StoreError(InclusionMapError):
+    """The embedded store cannot be read or written."""
+
+    status = 500
+
+
+class NotFound(InclusionMapError):
+    """A layer, record or file asked for does not exist."""
+
+    status = 404
+
+
+class BadRequest(InclusionMapError):
+    """A user query or argument is invalid."""
+
+    status = 400

@@ -1,0 +1,1 @@
+"""Geography: coordinate systems, boundaries and the territory, coverage analysis."""

@@ -1,0 +1,198 @@
+"""Communes, their contours and the territory: the gazetteer the harvest uses to place venues.
+
+Sources (live URL, or a file of the mirror folder):
+
+- ``reference.commune_list``: the INSEE COG list of the ``@etalab/decoupage-administratif``
+  package (code, name, département, postcodes, population, former codes);
+- ``reference.ept_list`` / ``reference.epci_list``: the groupings and their member communes;
+- ``reference.commune_contours``: commune polygons as GeoJSON in WGS84 (properties ``code`` and
+  ``nom``); a URL holding ``{dep}`` is fetched once per département of the territory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .._http import fetch_resource, load_json_payload
+from ..config import Resource, Settings
+from ..errors import ConfigError, SourceUnavailable
+from ..progress import console
+from .crs import STORED
+
+
+@dataclass
+class Territory:
+    """The communes covered. ``codes`` is ``None`` for the whole of France."""
+
+    name: str
+    kind: str
+    codes: frozenset[str] | None
+    subterritories: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+
+    def contains(self, code: str | None) -> bool:
+        return self.codes is None or (code is not None and code in self.codes)
+
+
+@dataclass
+class Gazetteer:
+    """Communes with names, postcodes, population and (when known) contours, indexed by code.
+
+    ``communes`` is a GeoDataFrame in EPSG:4326 indexed by INSEE code; ``aliases`` maps former
+    codes and municipal arrondissements to the current commune code.
+    """
+
+    communes: gpd.GeoDataFrame
+    aliases: dict[str, str]
+    postcodes: dict[str, list[str]]
+    territory: Territory
+    _tree: shapely.STRtree | None = None
+    _by_code: dict[str, list[str]] | None = None
+
+    def current(self, code: str | None) -> str | None:
+        """The current commune code for a code (follows mergers and arrondissements)."""
+        if code is None:
+            return None
+        return self.aliases.get(code, code)
+
+    def name(self, code: str | None) -> str | None:
+        return self.communes["nom"].get(code) if code else None
+
+    def by_postcode(self, postcode: str | None) -> list[str]:
+        return self.postcodes.get(postcode or "", [])
+
+    def postcodes_of(self, code: str) -> list[str]:
+        """Postcodes that serve commune ``code``."""
+        if self._by_code is None:
+            self._by_code = {}
+            for pc, codes in self.postcodes.items():
+                for c in codes:
+                    self._by_code.setdefault(c, []).append(pc)
+        return self._by_code.get(code, [])
+
+    def centre(self, code: str | None) -> tuple[float, float] | None:
+        """A point inside the commune (lon, lat in WGS84), or ``None`` if its contour is unknown."""
+        if code not in self.communes.index:
+            return None
+        geom = self.communes.geometry.get(code)
+        if geom is None or geom.is_empty:
+            return None
+        point = geom.representative_point()
+        return point.x, point.y
+
+    def near(self, code: str, lon: float, lat: float, tolerance_deg: float = 0.003) -> bool:
+        """True if the point lies within ``tolerance_deg`` degrees (about 200–300 m) of commune ``code``."""
+        geom = self.communes.geometry.get(code) if code in self.communes.index else None
+        if geom is None or geom.is_empty:
+            return False
+        return geom.distance(shapely.Point(lon, lat)) <= tolerance_deg
+
+    def locate(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """INSEE code of the commune containing each WGS84 point (``None`` where none does).
+
+        Vectorised with an STRtree over the contours; boundary points go to the first match.
+        """
+        out = np.full(len(lon), None, dtype=object)
+        has = self.communes.geometry.notna() & ~self.communes.geometry.is_empty
+        if not has.any() or len(lon) == 0:
+            return out
+        shapes = self.communes.geometry[has]
+        if self._tree is None:
+            self._tree = shapely.STRtree(shapes.values)
+        points = shapely.points(lon, lat)
+        ok = ~(np.isnan(lon) | np.isnan(lat))
+        idx_points, idx_shapes = self._tree.query(points[ok], predicate="within")
+        positions = np.flatnonzero(ok)[idx_points]
+        codes = shapes.index.to_numpy()[idx_shapes]
+        first = ~pd.Series(positions).duplicated().to_numpy()
+        out[positions[first]] = codes[first]
+        return out
+
+
+def _load_json(settings: Settings, session, resource: Resource, label: str):
+    return load_json_payload(fetch_resource(settings, session, resource.url, resource.mirror, label))
+
+
+def resolve_territory(settings: Settings, session, commune_list: list[dict]) -> Territory:
+    """Turn the ``territory:`` setting into a set of current INSEE codes."""
+    t = settings.territory
+    if t.kind == "france":
+        codes = None
+    elif t.kind == "communes":
+        codes = frozenset(t.communes)
+    elif t.kind == "departement":
+        codes = frozenset(c["code"] for c in commune_list if c.get("departement") == t.code
+                          and c.get("type", "commune-actuelle") == "commune-actuelle")  # fmt: skip
+    else:
+        resource = settings.reference.ept_list if t.kind == "ept" else settings.reference.epci_list
+        if resource is None:
+            raise ConfigError(f"territory kind '{t.kind}' needs reference.{t.kind}_list in the config")
+        groups = _load_json(settings, session, resource, f"{t.kind} list")
+        match = [g for g in groups if str(g.get("code")) == t.code]
+        if not match:
+            raise ConfigError(
+                f"territory.code {t.code} is not a known {t.kind.upper()}",
+                hint=f"check the SIREN code against {resource.url}",
+            )
+        codes = frozenset(m["code"] for m in match[0].get("membres", []))
+        t = t.model_copy(update={"name": t.name or match[0].get("nom")})
+    if codes is not None and not codes:
+        raise ConfigError(f"the territory {t.kind} {t.code} has no commune in the commune list")
+    subs = {key: (s.name, frozenset(s.communes)) for key, s in t.subterritories.items()}
+    for key, (_, sub_codes) in subs.items():
+        if codes is not None and not sub_codes <= codes:
+            outside = ", ".join(sorted(sub_codes - codes))
+            raise ConfigError(f"territory.subterritories.{key}: communes outside the territory: {outside}")
+    return Territory(t.name or t.kind, t.kind, codes, subs)
+
+
+def load_gazetteer(settings: Settings, session) -> Gazetteer:
+    """Load the commune list, resolve the territory and attach contours where available."""
+    commune_list = _load_json(settings, session, settings.reference.commune_list, "commune list")
+    if not isinstance(commune_list, list):
+        raise SourceUnavailable("the commune list is not a JSON list of communes")
+    territory = resolve_territory(settings, session, commune_list)
+    aliases: dict[str, str] = {}
+    rows, postcodes = [], {}
+    for c in commune_list:
+        kind = c.get("type", "commune-actuelle")
+        if kind == "commune-actuelle":
+            rows.append({"code": c["code"], "nom": c.get("nom"), "departement": c.get("departement"),
+                         "population": c.get("population")})  # fmt: skip
+            for old in c.get("anciensCodes") or []:
+                aliases.setdefault(old, c["code"])
+            for pc in c.get("codesPostaux") or []:
+                postcodes.setdefault(pc, []).append(c["code"])
+        elif c.get("commune") or c.get("chefLieu"):
+            aliases[c["code"]] = c.get("commune") or c.get("chefLieu")
+    table = pd.DataFrame(rows).drop_duplicates("code").set_index("code")
+    contours = _load_contours(settings, session, territory, table)
+    communes = gpd.GeoDataFrame(table.join(contours), geometry="geometry", crs=STORED)
+    return Gazetteer(communes, aliases, postcodes, territory)
+
+
+def _load_contours(settings: Settings, session, territory: Territory, table: pd.DataFrame) -> gpd.GeoSeries:
+    res = settings.reference.commune_contours
+    if "{dep}" in res.url and not settings.mirror:
+        codes = territory.codes if territory.codes is not None else table.index
+        deps = sorted(table.loc[table.index.intersection(list(codes)), "departement"].dropna().unique())
+        urls = [res.url.replace("{dep}", d) for d in deps]
+    else:
+        urls = [res.url]
+    frames = []
+    for url in urls:
+        try:
+            data = load_json_payload(fetch_resource(settings, session, url, res.mirror, "commune contours"))
+            frames.append(gpd.GeoDataFrame.from_features(data.get("features", []), crs=STORED))
+        except (SourceUnavailable, AttributeError, ValueError, KeyError) as exc:
+            console.print(f"[yellow]commune contours unavailable ({exc}); venues will be placed "
+                          "by postcode and INSEE code only[/]")  # fmt: skip
+    if not frames or all(f.empty for f in frames):
+        return gpd.GeoSeries(name="geometry", crs=STORED, dtype="geometry")
+    shapes = pd.concat(frames, ignore_index=True)
+    shapes = shapes.drop_duplicates("code").set_index("code")
+    return shapes.geometry.rename("geometry")
