@@ -31,7 +31,7 @@ class AidantsConnectHarvester(Harvester):
                 yield {
                     "source_id": _identifier(row),
                     "nom": row.get("Name"),
-                    "pivot": str(row.get("SIRET") or "").replace(" ", ""),
+                    "pivot": "".join(str(row.get("SIRET") or "").split()),
                     "adresse": row.get("Adresse"),
                     "code_postal": row.get("Code postal"),
                     "commune": row.get("commune") or row.get("Commune"),
@@ -46,7 +46,7 @@ class AidantsConnectHarvester(Harvester):
 
 def _identifier(row: dict) -> str:
     """The Data pass ID; rows without one get a stable id made from SIRET, name and address."""
-    given = str(row.get("Data pass ID") or "").replace(" ", "")
+    given = "".join(str(row.get("Data pass ID") or "").split())  # ids hold (narrow) no-break spaces
     if given:
         return given
     import hashlib
@@ -57,7 +57,7 @@ def _identifier(row: dict) -> str:
 
 def _int(value) -> int | None:
     try:
-        return int(str(value).replace(" ", ""))
+        return int("".join(str(value).split()))
     except (TypeError, ValueError):
         return None
 
