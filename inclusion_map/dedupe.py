@@ -182,14 +182,20 @@ def _clusters(n: int, pairs: np.ndarray) -> np.ndarray:
     return np.array([root(i) for i in range(n)])
 
 
-def deduplicate(records: pd.DataFrame, config: Dedupe, decisions: dict | None = None) -> DedupeResult:
-    """Merge duplicates of ``records`` (one row per source record) into venues."""
+def prepare(records: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``records`` with the folded keys the blocking and scoring use (``_`` columns)."""
     df = records.reset_index(drop=True).copy()
     df["_name"] = df["nom"].map(_fold_name)
     df["_address"] = df["adresse"].map(_fold_address)
     df["_number"] = df["_address"].map(_house_number)
     # An id re-published by an aggregator keeps its original after the "<upstream>--" prefix.
     df["_sid"] = df["source_id"].astype(str).str.rsplit("--", n=1).str[-1]
+    return df
+
+
+def deduplicate(records: pd.DataFrame, config: Dedupe, decisions: dict | None = None) -> DedupeResult:
+    """Merge duplicates of ``records`` (one row per source record) into venues."""
+    df = prepare(records)
     pairs = candidate_pairs(df, config.distance_m)
     scored = score_pairs(df, pairs, config.distance_m, config.merge_score)
     decisions = decisions or {}

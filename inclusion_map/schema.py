@@ -173,11 +173,12 @@ def normalise(raw: dict[str, Any], *, published: date | None = None) -> tuple[di
     pivot = re.sub(r"[\s.\-]", "", clean_text(raw.get("pivot")) or "")
     rec["pivot"] = pivot if _PIVOT.fullmatch(pivot) else PIVOT_PLACEHOLDER
 
-    postcode = re.sub(r"\D", "", clean_text(raw.get("code_postal")) or "")
+    given_postcode = clean_text(raw.get("code_postal"))
+    postcode = re.sub(r"\D", "", given_postcode or "")
     if len(postcode) == 4:  # a number column lost its leading zero
         postcode = "0" + postcode
     rec["code_postal"] = postcode if _POSTCODE.fullmatch(postcode) else None
-    if postcode and not rec["code_postal"]:
+    if given_postcode and not rec["code_postal"]:
         issues.append(Issue("code_postal", "not a 5-digit postcode", str(raw.get("code_postal"))))
     insee = (clean_text(raw.get("code_insee")) or "").upper()
     insee = insee.zfill(5) if insee.isdigit() else insee

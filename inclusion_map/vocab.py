@@ -78,8 +78,13 @@ MODALITES_ACCOMPAGNEMENT = (
 ITINERANCE = ("Itinérant", "Fixe")
 
 
-def fold(text: str) -> str:
-    """Lower-case, strip accents and punctuation, collapse spaces: the key used for matching."""
+def fold(text) -> str:
+    """Lower-case, strip accents and punctuation, collapse spaces: the key used for matching.
+
+    Anything that is not a string (``None``, NaN) folds to ``""``.
+    """
+    if not isinstance(text, str):
+        return ""
     text = unicodedata.normalize("NFKD", text.replace("’", "'"))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())

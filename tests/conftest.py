@@ -21,8 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 
 VENUE_FILES = {
-    "standard": ["venues/standard-v0_sample_hub-du-sud_paca_2023-05-17.json",
-                 "venues/standard-v0_sample_charente_2023-07-11.json"],  # fmt: skip
+    "standard": [
+        "venues/standard-v0_sample_hub-du-sud_paca_2023-05-17.json",
+        "venues/standard-v0_sample_charente_2023-07-11.json",
+    ],  # fmt: skip
     "france_services": ["venues/france-services_liste-fs-20221201.csv"],
     "conseillers_numeriques": ["venues/cnfs_lieux_conseillers_numeriques_2022-12.json"],
     "data_inclusion": ["venues/data-inclusion_lieux_mediation_2023-02.json"],
@@ -49,7 +51,12 @@ def testdata() -> Path:
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch):
     monkeypatch.setenv("INCLUSION_MAP_QUIET", "1")
-    for var in ("INCLUSION_MAP_CONFIG", "INCLUSION_MAP_MIRROR", "COOP_NUMERIQUE_TOKEN", "DATA_INCLUSION_TOKEN"):
+    for var in (
+        "INCLUSION_MAP_CONFIG",
+        "INCLUSION_MAP_MIRROR",
+        "COOP_NUMERIQUE_TOKEN",
+        "DATA_INCLUSION_TOKEN",
+    ):
         monkeypatch.delenv(var, raising=False)
 
 
@@ -85,7 +92,9 @@ def ban_handler(testdata: Path):
     def handle(request: Request) -> Response:
         upload = request.files["data"].read().decode("utf-8")
         columns = request.form.getlist("columns")
-        calls.append({"rows": upload.count("\n") - 1, "columns": columns, "postcode": request.form.get("postcode")})
+        calls.append(
+            {"rows": upload.count("\n") - 1, "columns": columns, "postcode": request.form.get("postcode")}
+        )
         rows = list(csv.DictReader(io.StringIO(upload)))
         out = io.StringIO()
         fields = [*rows[0].keys(), "latitude", "longitude", "result_label", "result_score", "result_type",
@@ -124,7 +133,9 @@ def data_server(httpserver, testdata):
         return handle
 
     httpserver.expect_request(re.compile(r"^/data/.*")).respond_with_handler(serve(testdata, "/data/"))
-    httpserver.expect_request(re.compile(r"^/fixtures/.*")).respond_with_handler(serve(FIXTURES, "/fixtures/"))
+    httpserver.expect_request(re.compile(r"^/fixtures/.*")).respond_with_handler(
+        serve(FIXTURES, "/fixtures/")
+    )
     ban = ban_handler(testdata)
     httpserver.expect_request("/ban/search/csv/", method="POST").respond_with_handler(ban)
     httpserver.ban = ban
