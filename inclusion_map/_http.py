@@ -36,7 +36,7 @@ class Payload:
     origin : str
         The URL or the mirror file path it came from.
     published : datetime or None
-        ``Last-Modified`` of the response or the mirror file's modification time (UTC): the
+        ``Last-Modified`` of the response (else the download time) or the mirror file's modification time (UTC): the
         best date we know for "when the publisher last changed this file".
     """
 
@@ -173,7 +173,8 @@ def get(
         cached[1].write_text(
             json.dumps({"url": url, "etag": response.headers.get("ETag"), "last_modified": last_modified})
         )
-    return Payload(content, url, _parse_http_date(last_modified))
+    # Without Last-Modified, the download date is the best "as of" date of a live list.
+    return Payload(content, url, _parse_http_date(last_modified) or datetime.now(UTC))
 
 
 def fetch_resource(

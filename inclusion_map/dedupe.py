@@ -9,8 +9,11 @@ Method (close to linear in the number of records, never all pairs):
 2. **Scoring.** Each pair gets a name score and an address score (rapidfuzz ``token_set_ratio``
    on folded text, 0–100) and a distance score (100 at 0 m, 0 at ``distance_m``), combined as
    0.45·name + 0.35·address + 0.20·distance (0.55/0.45 when a point is only commune-precise).
-   The same SIRET in the same commune adds 10; the same long source id scores 100; two different
-   communes, or different house numbers, cap the score below the merge threshold.
+   The name score averages ``token_set_ratio`` and ``token_sort_ratio`` after removing network
+   labels and legal forms ("France services", "commune de"). The same SIRET in the same commune
+   adds 10; the same long source id scores 100. Two different communes, different house numbers,
+   precise points farther apart than ``distance_m``, or (without a precise point) names scoring
+   under 70 cap the score below the merge threshold: such pairs can only go to review.
 3. **Decisions.** A manual ``same``/``different`` decision for a pair of ids (``decisions_file``)
    overrides the score. Pairs at or above ``merge_score`` are merged; pairs between
    ``review_score`` and ``merge_score`` are written to ``review_file`` for a human to decide.
@@ -58,8 +61,13 @@ class DedupeResult:
     merged_records: int  # records folded into another one
 
 
+# Network labels and legal forms say nothing about which place it is: "COMMUNE DE EVRAN" and
+# "France services d'Évran" are both "evran".
+_GENERIC = re.compile(r"\b(?:(?:maison|espace|bus) )?france services?\b|\b(?:commune|ville) d(?:e)?\b")
+
+
 def _fold_name(text: str | None) -> str:
-    return " ".join(w for w in fold(text or "").split() if w not in _STOPWORDS)
+    return " ".join(w for w in _GENERIC.sub(" ", fold(text)).split() if w not in _STOPWORDS)
 
 
 def _fold_address(text: str | None) -> str:
@@ -90,7 +98,7 @@ def _key_pairs(keys: pd.Series, max_group: int = 30) -> np.ndarray:
 
 def candidate_pairs(df: pd.DataFrame, distance_m: float) -> np.ndarray:
     """Positions ``(i, j)``, ``i < j``, of records worth comparing (see module docstring)."""
-    precise = df["geocode_precision"].fillna("source").ne("commune").to_numpy()
+    precise = df["geocode_precision"].ne("commune").to_numpy()
     x, y = _metric_xy(df["longitude"].to_numpy(float), df["latitude"].to_numpy(float))
     pos = np.flatnonzero(precise & ~np.isnan(x))
     parts = []
@@ -100,7 +108,7 @@ def candidate_pairs(df: pd.DataFrame, distance_m: float) -> np.ndarray:
         a, b = tree.query(points, predicate="dwithin", distance=distance_m)
         keep = a < b
         parts.append(np.column_stack([pos[a[keep]], pos[b[keep]]]))
-    commune = df["code_insee"].fillna("?")
+    commune = df["code_insee"]  # unknown communes form no block (they would join the whole country)
     pivot = df["pivot"].where(df["pivot"].ne(_PLACEHOLDER_PIVOT))
     sid = df["_sid"].where(df["_sid"].str.len().fillna(0) >= 8)
     for keys in (commune + "|" + df["_name"], commune + "|" + df["_address"], commune + "|" + pivot, sid):
@@ -113,7 +121,10 @@ def score_pairs(df: pd.DataFrame, pairs: np.ndarray, distance_m: float, merge_sc
     """Sub-scores and combined score (0–100) of each candidate pair."""
     a, b = pairs[:, 0], pairs[:, 1]
     names, addresses = df["_name"].to_numpy(), df["_address"].to_numpy()
-    name = process.cpdist(names[a], names[b], scorer=fuzz.token_set_ratio, workers=-1)
+    # token_set alone scores a name contained in another at 100 ("vitry" ⊂ "mediatheque vitry");
+    # averaging with token_sort keeps that a strong but not a decisive signal.
+    name = (process.cpdist(names[a], names[b], scorer=fuzz.token_set_ratio, workers=-1)
+            + process.cpdist(names[a], names[b], scorer=fuzz.token_sort_ratio, workers=-1)) / 2  # fmt: skip
     address = process.cpdist(addresses[a], addresses[b], scorer=fuzz.token_set_ratio, workers=-1)
     x, y = _metric_xy(df["longitude"].to_numpy(float), df["latitude"].to_numpy(float))
     dist = np.hypot(x[a] - x[b], y[a] - y[b])
@@ -131,7 +142,9 @@ def score_pairs(df: pd.DataFrame, pairs: np.ndarray, distance_m: float, merge_sc
     numbers = df["_number"].to_numpy()
     different_number = pd.notna(numbers[a]) & pd.notna(numbers[b]) & (numbers[a] != numbers[b])
     known = pd.notna(commune[a]) & pd.notna(commune[b])
-    cap = (known & ~same_commune) | different_number
+    far = dist > distance_m  # NaN (no precise point) compares False
+    weak_name_without_point = np.isnan(dist) & (name < 70)
+    cap = (known & ~same_commune) | different_number | far | weak_name_without_point
     score = np.where(cap, np.minimum(score, merge_score - 1), score)
     sid = df["_sid"].to_numpy()
     same_id = (sid[a] == sid[b]) & (df["_sid"].str.len().to_numpy()[a] >= 8)
@@ -165,9 +178,15 @@ def load_decisions(path: Path) -> dict[frozenset[str], str]:
     return decisions
 
 
-def _clusters(n: int, pairs: np.ndarray) -> np.ndarray:
-    """Label of each record's connected component (union-find with path halving)."""
+def _clusters(n: int, pairs: np.ndarray, lists: np.ndarray) -> np.ndarray:
+    """Label of each record's cluster, joining ``pairs`` best first (union-find).
+
+    Two clusters are not joined if both hold a record of the same list (``lists``): a chain
+    A–B–C must not fold two distinct entries of one publisher's list through a third record.
+    Exact copies within one list are joined directly beforehand by the caller's pairs order.
+    """
     parent = np.arange(n)
+    members: dict[int, set] = {}
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -177,8 +196,15 @@ def _clusters(n: int, pairs: np.ndarray) -> np.ndarray:
 
     for i, j in pairs:
         ri, rj = root(i), root(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
+        if ri == rj:
+            continue
+        left, right = members.get(ri, {lists[ri]}), members.get(rj, {lists[rj]})
+        if left & right and lists[i] != lists[j]:
+            continue
+        keep, drop = min(ri, rj), max(ri, rj)
+        parent[drop] = keep
+        members[keep] = left | right
+        members.pop(drop, None)
     return np.array([root(i) for i in range(n)])
 
 
@@ -210,7 +236,12 @@ def deduplicate(records: pd.DataFrame, config: Dedupe, decisions: dict | None = 
         default="to review",
     )
     merge = scored["decision"].isin(["same (manual)", "merged"]).to_numpy()
-    labels = _clusters(len(df), scored[["pos_a", "pos_b"]].to_numpy()[merge])
+    # Manual decisions first, then the best scores: the strongest evidence shapes each cluster.
+    chosen = scored[merge]
+    order = chosen.assign(_manual=chosen["decision"].eq("same (manual)"))
+    order = order.sort_values(["_manual", "score"], ascending=False)
+    lists = (df["harvester"] + "|" + df["source"].map(fold)).to_numpy()
+    labels = _clusters(len(df), order[["pos_a", "pos_b"]].to_numpy(dtype=np.int64), lists)
     df["_cluster"] = labels
     venues = _merge(df)
     review = scored[(scored["score"] >= config.review_score) | scored["decision"].str.contains("manual")]

@@ -218,7 +218,7 @@ def normalise(raw: dict[str, Any], *, published: date | None = None) -> tuple[di
 
     when = parse_date(raw.get("date_maj"))
     if when is None and published is not None:
-        issues.append(Issue("date_maj", "missing or unreadable; set to the file's publication date",
+        issues.append(Issue("date_maj", "missing or unreadable; set to the file's date (publication, else download)",
                             str(raw.get("date_maj") or ""), "fixed"))  # fmt: skip
         when = published
     rec["date_maj"] = when.isoformat() if when else None
