@@ -119,10 +119,16 @@ class SourceConfig(_Frozen):
     title: str
     publisher: str
     licence: str = "Licence Ouverte 2.0"
-    urls: tuple[Url, ...] = Field(min_length=1)
+    urls: tuple[Url, ...] = ()
     mirror: tuple[str, ...] = ()
     api: ApiAccess | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _somewhere_to_read(self) -> SourceConfig:
+        if not self.urls and not self.api:
+            raise ValueError("give at least one file URL under 'urls' or an 'api'")
+        return self
 
     @field_validator("urls", "mirror", mode="before")
     @classmethod

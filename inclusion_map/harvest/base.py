@@ -73,6 +73,11 @@ class Harvester:
     def fetch(self, session: requests.Session) -> Raw:
         """Download the source's files (or read them from the mirror folder)."""
         if not self.config.urls and not self.config.mirror:
+            if self.config.api:
+                raise SourceSkipped(
+                    f"{self.name}: needs an API token and none is set",
+                    hint=f"put the token in the environment variable ${self.config.api.token_env}",
+                )
             raise SourceSkipped(f"{self.name}: no file URL is configured")
         names: list[str | None] = list(self.config.mirror) or [None]
         if self.settings.mirror:
