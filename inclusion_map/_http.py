@@ -81,6 +81,8 @@ def describe_failure(url: str, exc: Exception) -> str:
         return f"{url} did not answer in time"
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = str(exc)
+        if "timed out" in text or "TimeoutError" in text:  # retries wrap a read timeout
+            return f"{url} did not answer in time"
         if "Max retries exceeded" in text and "ResponseError" in text:
             return f"{url} kept failing with server errors after retries"
         return f"cannot connect to {url} (connection refused or no network)"

@@ -216,12 +216,6 @@ def test_timeout_keeps_previous_data(baseline, slow_url):
     assert_previous_kept(baseline, report, FS, slow_url)
 
 
-@pytest.mark.xfail(
-    reason="product bug: a read timeout is reported as 'cannot connect to <url> (connection refused or "
-    "no network)'; with the retrying session urllib3 wraps ReadTimeoutError in MaxRetryError, which "
-    "requests raises as ConnectionError, so _http.describe_failure never says 'did not answer in time'",
-    strict=True,
-)
 def test_timeout_is_reported_as_a_timeout(baseline, slow_url):
     """The report of a source that timed out says it did not answer in time."""
     report = baseline.rerun({FS: slow_url}, timeout_s=0.5, retries=0)
@@ -315,13 +309,6 @@ def test_garbled_file_keeps_previous_data(baseline, testdata, name, make_body, r
     assert_previous_kept(baseline, report, name, reason)
 
 
-@pytest.mark.xfail(
-    reason="product bug: a JSON source whose records lose a required field ('nom' renamed 'name') has "
-    "every row of the territory rejected, yet the source stays 'ok' because rows outside the territory "
-    "exist, and its previous layer is replaced by an empty one (pipeline.run_harvest: "
-    "`if not kept and src.rejected and not src.outside`)",
-    strict=True,
-)
 def test_renamed_required_field_in_json_keeps_previous_data(baseline, testdata):
     """Every CnFS record has ``name`` instead of ``nom``: failed, previous data kept."""
 

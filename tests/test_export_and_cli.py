@@ -4,6 +4,7 @@ frictionless against the real national Table Schema of ``shared/data/schema``.""
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 import yaml
@@ -123,11 +124,12 @@ def test_config_mistakes_get_clear_messages(tmp_path, change, message):
     from inclusion_map.config import load_settings
     from inclusion_map.errors import ConfigError
 
-    base = yaml.safe_load(open("config.yaml", encoding="utf-8"))
+    text = (Path(__file__).parents[1] / "config.yaml").read_text(encoding="utf-8")
+    base = yaml.safe_load(text)
     for key, value in change.items():
         base[key] = {**base[key], **value} if key in ("geocoding", "dedupe") else value
         if key == "reference":
-            base[key] = {**yaml.safe_load(open("config.yaml", encoding="utf-8"))["reference"], **value}
+            base[key] = {**yaml.safe_load(text)["reference"], **value}
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(base, allow_unicode=True))
     with pytest.raises(ConfigError) as error:
@@ -140,7 +142,9 @@ def test_config_file_from_environment(tmp_path, monkeypatch):
 
     path = tmp_path / "other.yaml"
     path.write_text(
-        open("config.yaml", encoding="utf-8").read().replace("Grand-Orly Seine Bièvre", "Autre nom")
+        (Path(__file__).parents[1] / "config.yaml")
+        .read_text(encoding="utf-8")
+        .replace("Grand-Orly Seine Bièvre", "Autre nom")
     )
     monkeypatch.setenv("INCLUSION_MAP_CONFIG", str(path))
     assert load_settings().territory.name == "Autre nom"

@@ -118,6 +118,10 @@ class Harvester:
                 target.append(self._reject(number, sid, issue))
             if record is None or any(i.action == "rejected" for i in issues):
                 continue
+            missing = [f for f in ("nom", "adresse") if not record.get(f)]
+            if missing:  # cannot be filled later: reject now, whatever the row's place
+                out.rejections.append(self._reject(number, sid, Issue(missing[0], "required value missing")))
+                continue
             if not sid:
                 out.rejections.append(self._reject(number, None, Issue("id", "row has no identifier")))
                 continue

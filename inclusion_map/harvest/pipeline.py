@@ -166,8 +166,8 @@ def run_harvest(settings: Settings, only: list[str] | None = None, session=None)
             placed.outside,
             len(kept),
         )
-        if not kept and src.rejected and not src.outside:
-            src.status, src.message = "failed", "every row was rejected"
+        if not kept and src.rejected and src.rejected * 2 >= src.fetched:
+            src.status, src.message = "failed", "no valid row: most rows were rejected (see the report)"
             continue
         frames[src.name] = to_frame(kept)
 
