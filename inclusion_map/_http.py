@@ -79,6 +79,8 @@ def describe_failure(url: str, exc: Exception) -> str:
     """A short plain-English reason for a failed request."""
     if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.ReadTimeout):
         return f"{url} did not answer in time"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return f"{url}: download cut short (the connection closed before the end of the file)"
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = str(exc)
         if "timed out" in text or "TimeoutError" in text:  # retries wrap a read timeout

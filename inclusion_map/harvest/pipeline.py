@@ -166,7 +166,9 @@ def run_harvest(settings: Settings, only: list[str] | None = None, session=None)
             placed.outside,
             len(kept),
         )
-        if not kept and src.rejected and src.rejected * 2 >= src.fetched:
+        # No valid row while most rows, or every row of the territory, were rejected: the file is
+        # broken rather than empty here, so the last good data stays.
+        if not kept and src.rejected and (src.rejected * 2 >= src.fetched or placed.inside):
             src.status, src.message = "failed", "no valid row: most rows were rejected (see the report)"
             continue
         frames[src.name] = to_frame(kept)
