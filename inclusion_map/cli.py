@@ -72,10 +72,12 @@ def main(ctx: click.Context) -> None:
               help="Harvest only this source (repeat, or separate names with commas).")  # fmt: skip
 @click.option("--mirror", type=click.Path(file_okay=False), default=None,
               help="Read every source file from this folder instead of the live URLs.")  # fmt: skip
+@click.option("--build/--no-build", "then_build", default=True, show_default=True,
+              help="Then build the territory layers (communes, IRIS, fragility).")  # fmt: skip
 @config_option
 @_friendly
-def harvest(sources, mirror, config_path):
-    """Harvest the venue sources into the store and merge duplicates."""
+def harvest(sources, mirror, then_build, config_path):
+    """Harvest the venue sources into the store and merge duplicates (then build the territory layers)."""
     from .harvest.pipeline import run_harvest
     from .harvest.report import summary_table
 
@@ -89,6 +91,33 @@ def harvest(sources, mirror, config_path):
     )
     console.print(f"Report: {report.files.get('markdown')}\nRejected rows: {report.files.get('rejections')}"
                   f"\nDuplicate review: {report.files.get('review')}")  # fmt: skip
+    if then_build:
+        _build_and_print(settings)
+
+
+def _build_and_print(settings) -> None:
+    from .geo.build import run_build
+    from .geo.build_report import inputs_table, summary_table
+
+    report = run_build(settings)
+    console.print(inputs_table(report))
+    console.print(summary_table(report))
+    real = report.problems[report.problems["action"] != "skipped"] if len(report.problems) else report.problems
+    written = ", ".join(f"{k} ({v} rows)" for k, v in report.layers.items()) or "none"
+    console.print(f"Layers written: {written}; level of analysis: [bold]{report.level}[/]."
+                  + (f" Kept the previous: {', '.join(report.kept_previous)}." if report.kept_previous else ""))
+    console.print(f"{len(real)} problems, {len(report.problems) - len(real)} rows outside the territory skipped."
+                  f"\nReport: {report.files['markdown']}\nProblems: {report.files['problems']}")  # fmt: skip
+
+
+@main.command()
+@click.option("--mirror", type=click.Path(file_okay=False), default=None,
+              help="Read every input file from this folder instead of the live URLs.")  # fmt: skip
+@config_option
+@_friendly
+def build(mirror, config_path):
+    """Build the territory layers: communes (and IRIS) with population and digital fragility."""
+    _build_and_print(_settings(config_path, mirror))
 
 
 @main.command()
@@ -120,6 +149,27 @@ def sources(config_path):
         table.add_row(name, "yes" if cfg.enabled else "no", classes[name].kind, where,
                       info.get("when", "never"), info.get("status", "—"), str(info.get("fetched", "—")),
                       str(info.get("kept", "—")), str(info.get("rejected", "—")), rows)  # fmt: skip
+    console.print(table)
+
+
+@main.command()
+@config_option
+@_friendly
+def layers(config_path):
+    """List the catalogue's layers: title, level, rows in the store, last written."""
+    from .catalogue import load_catalogue
+    from .store import GeoPackageStore
+
+    settings = _settings(config_path)
+    store = GeoPackageStore(settings.store_path)
+    meta = store.meta() if store.exists() else {}
+    table = Table(title=f"Layers ({settings.store_path})", title_justify="left")
+    for col in ("layer", "title", "level", "rows", "written", "built by"):
+        table.add_column(col, overflow="fold")
+    for name, spec in load_catalogue().items():
+        info = meta.get(name, {})
+        table.add_row(name, spec.title, info.get("level", spec.level), str(info.get("rows", "—")),
+                      info.get("written_at", "not built yet"), spec.built_by)  # fmt: skip
     console.print(table)
 
 

@@ -63,11 +63,12 @@ class Territory(_Frozen):
     """Which communes the product covers.
 
     ``kind`` is one of ``ept`` (Établissement public territorial of the Métropole du Grand
-    Paris, by SIREN), ``epci`` (by SIREN), ``departement`` (by code), ``communes`` (an explicit
-    list of INSEE codes) or ``france`` (the whole country).
+    Paris, by SIREN), ``epci`` (by SIREN), ``departement`` (by code), ``region`` (by INSEE code,
+    e.g. ``"11"`` for Île-de-France), ``communes`` (an explicit list of INSEE codes) or
+    ``france`` (the whole country).
     """
 
-    kind: Literal["ept", "epci", "departement", "communes", "france"]
+    kind: Literal["ept", "epci", "departement", "region", "communes", "france"]
     code: str | None = None
     name: str | None = None
     communes: tuple[InseeCode, ...] = ()
@@ -83,6 +84,9 @@ class Territory(_Frozen):
         elif self.kind == "departement":
             if not self.code or not re.fullmatch(r"(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])", self.code):
                 raise ValueError("territory.code: a departement needs its code, e.g. '94' or '2A'")
+        elif self.kind == "region":
+            if not self.code or not re.fullmatch(r"\d{2}", self.code):
+                raise ValueError("territory.code: a region needs its 2-digit INSEE code, e.g. '11'")
         elif self.kind == "communes" and not self.communes:
             raise ValueError("territory.communes: give at least one INSEE commune code")
         return self
@@ -93,6 +97,10 @@ class Resource(_Frozen):
 
     url: Url
     mirror: str | None = None
+    title: str | None = None
+    publisher: str | None = None
+    licence: str = "Licence Ouverte 2.0"
+    vintage: str | None = None
 
 
 class ReferenceData(_Frozen):
@@ -102,6 +110,64 @@ class ReferenceData(_Frozen):
     commune_list: Resource
     commune_contours: Resource
     epci_list: Resource | None = None
+    iris_contours: Resource | None = None
+
+
+class Indicator(_Frozen):
+    """One column of an indicator table used by the computed fragility index.
+
+    The table is a CSV (``,`` or ``;``) with one row per zone: ``code_column`` holds the INSEE
+    commune code (``level: commune``) or the 9-digit IRIS code (``level: iris``).
+    """
+
+    label: str
+    url: Url
+    mirror: str | None = None
+    level: Literal["commune", "iris"] = "commune"
+    code_column: str
+    value_column: str
+    weight: float = Field(default=1.0, gt=0)
+    direction: Literal["higher_is_more_fragile", "lower_is_more_fragile"] = "higher_is_more_fragile"
+    unit: str = ""
+    source: str = ""
+    licence: str = "Licence Ouverte 2.0"
+    vintage: str = ""
+
+
+class PublishedIndex(_Frozen):
+    """The published IRIS-level IFN file (La MedNum) and which base-100 reference to show."""
+
+    url: Url
+    mirror: str | None = None
+    header_url: Url | None = None
+    reference: Literal["region", "departement", "epci"] = "region"
+    title: str = "Indice de fragilité numérique (La MedNum)"
+    source: str = "La MedNum, from INSEE, CAF and ARCEP data"
+    licence: str = "Licence Ouverte 2.0"
+    vintage: str = "2020"
+
+
+class IrisPopulation(_Frozen):
+    """An optional table of IRIS populations (e.g. INSEE base-ic-evol-struct-pop)."""
+
+    url: Url
+    mirror: str | None = None
+    code_column: str = "IRIS"
+    value_column: str = "P20_POP"
+    vintage: str = ""
+
+
+class Fragility(_Frozen):
+    """How the fragility layers are built (see the README, "Digital fragility")."""
+
+    published: PublishedIndex | None = None
+    iris_population: IrisPopulation | None = None
+    indicators: dict[str, Indicator] = Field(default_factory=dict)
+    method: Literal["base100", "decile_points", "scale_1_10"] = "base100"
+    reference: Literal["territory", "table"] = "territory"
+    main: Literal["published", "computed"] = "published"
+    classes: Literal["quantiles", "natural_breaks"] = "quantiles"
+    k: int = Field(default=5, ge=2, le=9)
 
 
 class ApiAccess(_Frozen):
@@ -189,6 +255,7 @@ class Settings(_Frozen):
     geocoding: Geocoding = Geocoding()
     dedupe: Dedupe = Dedupe()
     thresholds: Thresholds = Thresholds()
+    fragility: Fragility = Fragility()
     sources: dict[str, SourceConfig]
 
     @field_validator("sources")

@@ -36,7 +36,8 @@ import pyogrio
 from .errors import NotFound, StoreError
 from .geo.crs import STORED
 
-HISTORY_TABLES = ("harvest_runs", "harvest_sources", "harvest_rejections", "harvest_changes")
+HISTORY_TABLES = ("harvest_runs", "harvest_sources", "harvest_rejections", "harvest_changes", "build_runs",
+                  "build_problems")
 
 
 class Store(Protocol):
@@ -102,9 +103,9 @@ class GeoPackageStore:
         return self.path.is_file()
 
     def layers(self) -> list[str]:
-        """Names of the data layers (history and metadata tables excluded)."""
+        """Names of the data layers (history, metadata and ``ref_*`` input copies excluded)."""
         hidden = {*HISTORY_TABLES, "layer_meta"}
-        return sorted(n for n in _layer_names(self.path) if n not in hidden)
+        return sorted(n for n in _layer_names(self.path) if n not in hidden and not n.startswith("ref_"))
 
     def has(self, layer: str) -> bool:
         return layer in _layer_names(self.path)

@@ -124,8 +124,8 @@ def resolve_territory(settings: Settings, session, commune_list: list[dict]) -> 
         codes = None
     elif t.kind == "communes":
         codes = frozenset(t.communes)
-    elif t.kind == "departement":
-        codes = frozenset(c["code"] for c in commune_list if c.get("departement") == t.code
+    elif t.kind in ("departement", "region"):
+        codes = frozenset(c["code"] for c in commune_list if c.get(t.kind) == t.code
                           and c.get("type", "commune-actuelle") == "commune-actuelle")  # fmt: skip
     else:
         resource = settings.reference.ept_list if t.kind == "ept" else settings.reference.epci_list
@@ -162,7 +162,7 @@ def load_gazetteer(settings: Settings, session) -> Gazetteer:
         kind = c.get("type", "commune-actuelle")
         if kind == "commune-actuelle":
             rows.append({"code": c["code"], "nom": c.get("nom"), "departement": c.get("departement"),
-                         "population": c.get("population")})  # fmt: skip
+                         "region": c.get("region"), "population": c.get("population")})  # fmt: skip
             for old in c.get("anciensCodes") or []:
                 aliases.setdefault(old, c["code"])
             for pc in c.get("codesPostaux") or []:
@@ -170,29 +170,84 @@ def load_gazetteer(settings: Settings, session) -> Gazetteer:
         elif c.get("commune") or c.get("chefLieu"):
             aliases[c["code"]] = c.get("commune") or c.get("chefLieu")
     table = pd.DataFrame(rows).drop_duplicates("code").set_index("code")
-    contours = _load_contours(settings, session, territory, table)
+    contours = _load_contours(settings, session, territory, table, aliases)
     communes = gpd.GeoDataFrame(table.join(contours), geometry="geometry", crs=STORED)
     return Gazetteer(communes, aliases, postcodes, territory)
 
 
-def _load_contours(settings: Settings, session, territory: Territory, table: pd.DataFrame) -> gpd.GeoSeries:
-    res = settings.reference.commune_contours
-    if "{dep}" in res.url and not settings.mirror:
+def resource_urls(resource: Resource, settings: Settings, territory: Territory, table: pd.DataFrame) -> list[str]:
+    """The URLs to fetch for ``resource``: one per département of the territory when it holds ``{dep}``."""
+    if "{dep}" in resource.url and not settings.mirror:
         codes = territory.codes if territory.codes is not None else table.index
         deps = sorted(table.loc[table.index.intersection(list(codes)), "departement"].dropna().unique())
-        urls = [res.url.replace("{dep}", d) for d in deps]
-    else:
-        urls = [res.url]
-    frames = []
+        return [resource.url.replace("{dep}", d) for d in deps]
+    return [resource.url]
+
+
+def fetch_features(settings: Settings, session, resource: Resource, urls: list[str], label: str) -> list[dict]:
+    """GeoJSON features of every URL (or of the mirror file once).
+
+    Raises
+    ------
+    SourceUnavailable
+        If a file cannot be fetched or is not a GeoJSON FeatureCollection.
+    """
+    features: list[dict] = []
     for url in urls:
-        try:
-            data = load_json_payload(fetch_resource(settings, session, url, res.mirror, "commune contours"))
-            frames.append(gpd.GeoDataFrame.from_features(data.get("features", []), crs=STORED))
-        except (SourceUnavailable, AttributeError, ValueError, KeyError) as exc:
-            console.print(f"[yellow]commune contours unavailable ({exc}); venues will be placed "
-                          "by postcode and INSEE code only[/]")  # fmt: skip
-    if not frames or all(f.empty for f in frames):
+        data = load_json_payload(fetch_resource(settings, session, url, resource.mirror, label))
+        if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+            raise SourceUnavailable(f"{label}: {url} is not a GeoJSON FeatureCollection")
+        features.extend(f for f in data["features"] if isinstance(f, dict))
+    return features
+
+
+def _load_contours(settings: Settings, session, territory: Territory, table: pd.DataFrame,
+                   aliases: dict[str, str]) -> gpd.GeoSeries:  # fmt: skip
+    res = settings.reference.commune_contours
+    try:
+        features = fetch_features(settings, session, res, resource_urls(res, settings, territory, table),
+                                  "commune contours")  # fmt: skip
+        shapes = gpd.GeoDataFrame.from_features(features, crs=STORED)
+        shapes = shapes[shapes.geometry.notna()]
+        shapes["code"] = shapes["code"].astype(str)
+    except (SourceUnavailable, AttributeError, ValueError, KeyError, TypeError) as exc:
+        console.print(f"[yellow]commune contours unavailable ({exc}); venues will be placed "
+                      "by postcode and INSEE code only[/]")  # fmt: skip
         return gpd.GeoSeries(name="geometry", crs=STORED, dtype="geometry")
-    shapes = pd.concat(frames, ignore_index=True)
-    shapes = shapes.drop_duplicates("code").set_index("code")
+    if shapes.empty:
+        return gpd.GeoSeries(name="geometry", crs=STORED, dtype="geometry")
+    # Contours of an older geography: communes merged since then are dissolved into the new one.
+    shapes["code"] = shapes["code"].map(lambda c: aliases.get(c, c))
+    shapes = shapes.drop_duplicates(["code", "geometry"])
+    merged = shapes["code"].duplicated(keep=False)
+    if merged.any():
+        dissolved = shapes[merged].dissolve("code")
+        shapes = pd.concat([shapes[~merged].set_index("code"), dissolved[["geometry"]]])
+    else:
+        shapes = shapes.set_index("code")
     return shapes.geometry.rename("geometry")
+
+
+def groupings(settings: Settings, session) -> pd.DataFrame:
+    """EPT and EPCI of each commune (code and name), from the reference lists that are reachable.
+
+    Returns
+    -------
+    DataFrame indexed by commune code with ``ept``, ``ept_nom``, ``epci``, ``epci_nom`` (missing
+    columns when a list is not configured or not reachable).
+    """
+    frames = []
+    for kind in ("ept", "epci"):
+        resource = getattr(settings.reference, f"{kind}_list")
+        if resource is None:
+            continue
+        try:
+            groups = _load_json(settings, session, resource, f"{kind} list")
+        except SourceUnavailable as exc:
+            console.print(f"[yellow]{kind.upper()} list unavailable ({exc}); communes keep no {kind.upper()}[/]")
+            continue
+        rows = [(m.get("code"), g.get("code"), g.get("nom")) for g in groups if isinstance(g, dict)
+                for m in g.get("membres", []) if isinstance(m, dict)]  # fmt: skip
+        frame = pd.DataFrame(rows, columns=["code", kind, f"{kind}_nom"]).drop_duplicates("code")
+        frames.append(frame.set_index("code"))
+    return pd.concat(frames, axis=1) if frames else pd.DataFrame()
