@@ -113,7 +113,7 @@ def test_mirror_folder_reads_files_in_place(make_settings, testdata, tmp_path):
             "unknown source",
         ),
         ({"territory": {"kind": "ept", "code": "12"}}, "9-digit SIREN"),
-        ({"territory": {"kind": "region"}}, "territory.kind"),
+        ({"territory": {"kind": "canton"}}, "territory.kind"),
         ({"geocoding": {"min_score": "high"}}, "geocoding.min_score"),
         ({"reference": {"ept_list": {"url": "htp:/nope"}}}, "not a valid http(s) URL"),
         ({"dedupe": {"merge_score": 50, "review_score": 70}}, "review_score must not exceed"),

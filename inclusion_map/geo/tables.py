@@ -102,9 +102,10 @@ def read_table(payload: Payload, label: str, required: list[str], header: str | 
     missing = [c for c in required if c not in frame.columns]
     if missing:
         hints = []
+        loose = {_loose(c): c for c in frame.columns}
         for c in missing:
-            close = difflib.get_close_matches(c, list(frame.columns), n=1, cutoff=0.6)
-            hints.append(f"'{c}'" + (f" (closest column: '{close[0]}')" if close else ""))
+            close = difflib.get_close_matches(_loose(c), list(loose), n=1, cutoff=0.6)
+            hints.append(f"'{c}'" + (f" (closest column: '{loose[close[0]]}')" if close else ""))
         raise SourceUnavailable(
             f"{label}: missing column(s) {', '.join(hints)} in {payload.origin}",
             hint="the publisher may have renamed it; set the column name in config.yaml",
@@ -118,6 +119,14 @@ def pad_codes(codes: pd.Series, width: int) -> pd.Series:
     codes = codes.astype(str).str.strip()
     lost_zero = codes.str.fullmatch(r"\d+") & (codes.str.len() == width - 1)
     return codes.where(~lost_zero, codes.str.zfill(width))
+
+
+def _loose(name: str) -> str:
+    """A column name for fuzzy comparison: lower case, no accents, ``_``/``-`` as spaces."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+    return " ".join(text.replace("_", " ").replace("-", " ").split())
 
 
 def to_number(values: pd.Series) -> pd.Series:
