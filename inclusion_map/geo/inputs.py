@@ -114,6 +114,8 @@ def load_inputs(settings: Settings, session, gazetteer: Gazetteer, store: GeoPac
 
         meta = {"licence": res.licence, "vintage": res.vintage or ""}
         table = _with_fallback("iris_contours", res.title or "Contours IRIS", load_iris, store, inputs, meta)
+        if table is None:
+            inputs.statuses[-1].message += " — so the layers are built per commune"
         if table is not None and not table.empty:
             table = gpd.GeoDataFrame(table, geometry="geometry", crs=4326)
             if territory.codes is not None:
