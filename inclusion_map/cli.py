@@ -152,6 +152,63 @@ def sources(config_path):
     console.print(table)
 
 
+def _lonlat(values: tuple[str, ...], option: str) -> tuple[tuple[float, float], ...]:
+    points = []
+    for value in values:
+        try:
+            lon, lat = (float(v) for v in value.split(","))
+        except ValueError:
+            raise click.BadParameter(f"'{value}' is not LON,LAT (e.g. 2.40,48.71)", param_hint=option) from None
+        points.append((lon, lat))
+    return tuple(points)
+
+
+@main.command()
+@click.option("--service", default=None, help="Only venues offering this standard service (name or short name).")
+@click.option("--threshold-min", type=click.FloatRange(1, 120), default=None,
+              help="Walking time threshold in minutes (default: coverage.threshold_min, 15).")  # fmt: skip
+@click.option("--slot", default=None, help="A time slot, e.g. 'Sa 09:00-12:00', 'Mo-Fr 18:00-21:00', 'soir'.")
+@click.option("--suggest", type=click.IntRange(0, 50), default=0, help="Suggest this many new sites.")
+@click.option("--candidate", "candidates", multiple=True, metavar="LON,LAT",
+              help="A candidate place for --suggest (repeat); default: every grid cell.")  # fmt: skip
+@click.option("--close", "close", multiple=True, metavar="ID", help="Scenario: close this venue (repeat).")
+@click.option("--add", "add", multiple=True, metavar="LON,LAT", help="Scenario: add a venue here (repeat).")
+@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Priorities printed.")
+@config_option
+@_friendly
+def gaps(service, threshold_min, slot, suggest, candidates, close, add, top, config_path):
+    """Coverage gaps: distance and walking time to help, accessibility, priorities, where to act."""
+    from .geo.gaps import GapOptions
+    from .geo.gaps_output import priority_table, run_gaps
+
+    settings = _settings(config_path)
+    options = GapOptions(service=service, threshold_min=threshold_min, slot=slot, suggest=suggest,
+                         close=tuple(close), add=_lonlat(add, "--add"),
+                         candidates=_lonlat(candidates, "--candidate"))  # fmt: skip
+    result, files = run_gaps(settings, options)
+    console.print(priority_table(result, top))
+    m = result.meta
+    console.print(f"Level: [bold]{m['level']}[/] — {m['population_basis']}. {m['venues']} venues "
+                  f"({m['venues_hours_known']} with known hours; {m['venues_commune_level']} placed only at their commune).")
+    if len(result.suggestions):
+        console.print("Suggested sites:")
+        for s in result.suggestions.itertuples():
+            console.print(f"  {s.rank}. {s.lon},{s.lat} ({s.nom}): {s.gain_population:,} more people within reach "
+                          f"(weighted {s.gain_weighted:,})".replace(",", " "))  # fmt: skip
+    if m["slot"]:
+        none = m["slot_zones_none_open"]
+        console.print(f"Slot {m['slot_description']}: {len(none)} zone(s) with no venue known to be open within "
+                      f"{m['threshold_min']:g} min" + (f": {', '.join(none)}" if none else "") + ".")
+    if result.scenario:
+        s = result.scenario
+        console.print(f"Scenario: people beyond the threshold {s['pop_beyond_before']:,.0f} → "
+                      f"{s['pop_beyond_after']:,.0f}; zones worse {s['zones_worse']}, better {s['zones_better']}.")
+    for w in result.warnings:
+        console.print(f"[yellow]{w}[/]")
+    console.print(f"Layers written: gaps ({len(result.zones)} zones), gap_grid ({len(result.grid)} cells)."
+                  f"\nSummary: {files['markdown']}\nTable: {files['csv']}")  # fmt: skip
+
+
 @main.command()
 @config_option
 @_friendly

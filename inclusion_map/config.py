@@ -226,6 +226,38 @@ class Dedupe(_Frozen):
         return self
 
 
+class Coverage(_Frozen):
+    """Settings of the coverage-gap analysis (README, "Coverage gaps"). Distances in metres."""
+
+    grid_size_m: float = Field(default=250.0, ge=50, le=5000)
+    grid_shape: Literal["hexagon", "square"] = "hexagon"
+    walk_speed_kmh: float = Field(default=4.0, gt=0, le=10)
+    detour_factor: float = Field(default=1.3, ge=1, le=3)
+    threshold_min: float = Field(default=15.0, gt=0, le=120)
+    bands_min: tuple[float, ...] = (5.0, 10.0, 15.0)
+    band_weights: tuple[float, ...] = (1.0, 0.68, 0.22)
+    default_weekly_hours: float = Field(default=14.0, gt=0, le=168)
+    include_commune_level_venues: bool = True
+    reference_week: str | None = None
+    fragility_weight: float = Field(default=0.5, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _bands(self) -> Coverage:
+        if len(self.bands_min) != len(self.band_weights) or not self.bands_min:
+            raise ValueError("coverage.bands_min and coverage.band_weights need the same number of values")
+        if list(self.bands_min) != sorted(self.bands_min):
+            raise ValueError("coverage.bands_min must be increasing")
+        if self.reference_week is not None:
+            from datetime import date
+
+            try:
+                if date.fromisoformat(self.reference_week).weekday() != 0:
+                    raise ValueError
+            except ValueError:
+                raise ValueError("coverage.reference_week must be a Monday, as YYYY-MM-DD") from None
+        return self
+
+
 class Http(_Frozen):
     timeout_s: float = Field(default=30.0, gt=0)
     retries: int = Field(default=3, ge=0, le=10)
@@ -256,6 +288,7 @@ class Settings(_Frozen):
     dedupe: Dedupe = Dedupe()
     thresholds: Thresholds = Thresholds()
     fragility: Fragility = Fragility()
+    coverage: Coverage = Coverage()
     sources: dict[str, SourceConfig]
 
     @field_validator("sources")

@@ -1,0 +1,147 @@
+"""Parts of the gap analysis: per-service distances, time slot, scenario, site suggestions, outputs."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..config import Settings
+from ..errors import BadRequest
+from .coverage import Walk, nearest, weighted_mean
+from .crs import METRIC, STORED
+from .gaps import SERVICE_SLUGS, add_supply, measure, open_flags, to_wgs84, zone_figures
+from .sites import greedy_sites
+
+
+def per_service(pts: pd.DataFrame, venues: pd.DataFrame, n_zones: int, out: pd.DataFrame,
+                grid: pd.DataFrame) -> dict[str, int]:  # fmt: skip
+    """``dist_<slug>_m`` per zone (population-weighted) and per grid cell, for each standard service."""
+    xy = pts[["x", "y"]].to_numpy()
+    lists = venues["services"].fillna("").str.split("|")
+    counts = {}
+    for service, slug in SERVICE_SLUGS.items():
+        offer = lists.map(lambda s, service=service: service in s).to_numpy(dtype=bool)
+        counts[service] = int(offer.sum())
+        sub = venues[offer]
+        dist, _ = nearest(xy, np.column_stack([sub.geometry.x, sub.geometry.y]) if len(sub) else np.empty((0, 2)))
+        out[f"dist_{slug}_m"] = weighted_mean(dist, pts["population"].to_numpy(), pts["zone"].to_numpy(), n_zones)
+        grid[f"dist_{slug}_m"] = dist[: len(grid)]
+    return counts
+
+
+def slot_figures(pts, venues, slot, settings: Settings, threshold: float, out: pd.DataFrame, grid) -> None:
+    """Distance to the nearest venue open during the slot; zones with none open within the threshold."""
+    flags = open_flags(venues, slot, settings)
+    is_open = flags.map(lambda v: v is True).to_numpy(dtype=bool)
+    unknown = flags.isna().to_numpy()
+    xy = pts[["x", "y"]].to_numpy()
+    walk = Walk.from_settings(settings.coverage)
+    sub = venues[is_open]
+    dist, _ = nearest(xy, np.column_stack([sub.geometry.x, sub.geometry.y]) if len(sub) else np.empty((0, 2)))
+    unk = venues[unknown]
+    dist_unknown, _ = nearest(xy, np.column_stack([unk.geometry.x, unk.geometry.y]) if len(unk) else np.empty((0, 2)))
+    within = walk.minutes(dist) <= threshold
+    z, pop, n = pts["zone"].to_numpy(), pts["population"].to_numpy(), len(out)
+    out["slot_dist_m"] = weighted_mean(dist, pop, z, n)
+    out["slot_pop_beyond"] = np.bincount(z, weights=np.where(within, 0.0, pop), minlength=n).round()
+    out["slot_none_open"] = np.bincount(z, weights=within.astype(float), minlength=n) == 0
+    out["slot_unknown_near"] = np.bincount(z, weights=(walk.minutes(dist_unknown) <= threshold).astype(float),
+                                           minlength=n) > 0  # fmt: skip
+    grid["slot_dist_m"] = dist[: len(grid)]
+
+
+def _check_inside(points: tuple[tuple[float, float], ...], zones: gpd.GeoDataFrame, what: str) -> np.ndarray:
+    """Project (lon, lat) points to EPSG:2154, refusing any point outside the territory."""
+    if not points:
+        return np.empty((0, 2))
+    for lon, lat in points:
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise BadRequest(f"{what} {lon},{lat}: not a longitude,latitude pair in degrees (WGS84)")
+    geo = gpd.GeoSeries(shapely.points(np.asarray(points)), crs=STORED).to_crs(METRIC)
+    area = shapely.union_all(zones.geometry.values).buffer(1.0)
+    outside = [points[i] for i in np.flatnonzero(~shapely.contains_xy(area, geo.x, geo.y))]
+    if outside:
+        where = "; ".join(f"{lon},{lat}" for lon, lat in outside)
+        raise BadRequest(f"{what} outside the territory: {where}",
+                         hint="give points as LON,LAT in degrees, inside the territory's communes")  # fmt: skip
+    return np.column_stack([geo.x, geo.y])
+
+
+def scenario(options, zones, venues, pts, settings: Settings, threshold: float, out: pd.DataFrame) -> dict:
+    """Close venues and/or add hypothetical ones; add ``scen_*`` and ``delta_*`` columns; summary."""
+    unknown = sorted(set(options.close) - set(venues["id"]))
+    if unknown:
+        raise BadRequest(f"unknown venue id(s) to close: {', '.join(unknown)}",
+                         hint="ids are in the venues layer (`python run.py export venues csv`)")  # fmt: skip
+    added_xy = _check_inside(options.add, zones, "added site")
+    kept = venues[~venues["id"].isin(options.close)]
+    added = gpd.GeoDataFrame({"id": [f"nouveau-{i + 1}" for i in range(len(added_xy))], "horaires": None,
+                              "nb_aidants": None, "services": "|".join(SERVICE_SLUGS)},
+                             geometry=shapely.points(added_xy) if len(added_xy) else [], crs=METRIC)  # fmt: skip
+    add_supply(added, settings)
+    changed = pd.concat([kept, added], ignore_index=True)
+    m = measure(pts, changed, settings, threshold)
+    fig = zone_figures(pts, m, len(out), prefix="scen_")
+    for col in fig:
+        out[col] = fig[col].to_numpy()
+    out["delta_pop_beyond"] = out["scen_pop_beyond"] - out["pop_beyond"]
+    out["delta_access"] = out["scen_access"] - out["access"]
+    return {
+        "closed": list(options.close), "added": [list(p) for p in options.add],
+        "pop_beyond_before": float(out["pop_beyond"].sum()), "pop_beyond_after": float(out["scen_pop_beyond"].sum()),
+        "zones_worse": int((out["delta_pop_beyond"] > 0).sum()), "zones_better": int((out["delta_pop_beyond"] < 0).sum()),
+    }  # fmt: skip
+
+
+def suggestions(options, zones, grid, pts, base: dict, settings: Settings, threshold: float) -> pd.DataFrame:
+    """Greedy maximal-coverage sites: candidate places given, else every grid cell centre."""
+    if options.suggest < 0 or options.suggest > 50:
+        raise BadRequest("--suggest: give a number of sites between 1 and 50")
+    cands = _check_inside(options.candidates, zones, "candidate place") if options.candidates else \
+        grid[["x", "y"]].to_numpy()  # fmt: skip
+    radius = float(Walk.from_settings(settings.coverage).straight_metres(threshold))
+    picks = greedy_sites(cands, pts[["x", "y"]].to_numpy(), pts["demand"].to_numpy(), pts["population"].to_numpy(),
+                         base["within"], radius, options.suggest)  # fmt: skip
+    if not picks:
+        return pd.DataFrame(columns=["rank", "lon", "lat", "zone", "nom", "gain_population", "gain_weighted"])
+    xy = cands[[p.candidate for p in picks]]
+    lonlat = to_wgs84(xy)
+    within = zones.sindex.query(gpd.GeoSeries(shapely.points(xy), crs=METRIC), predicate="within")
+    zone_of = dict(zip(within[0], within[1], strict=True))
+    table = pd.DataFrame({
+        "rank": np.arange(1, len(picks) + 1), "lon": lonlat[:, 0].round(6), "lat": lonlat[:, 1].round(6),
+        "zone": [zones["code"].iloc[zone_of[i]] if i in zone_of else None for i in range(len(picks))],
+        "nom": [zones["nom"].iloc[zone_of[i]] if i in zone_of else None for i in range(len(picks))],
+        "gain_population": [round(p.gain_population) for p in picks],
+        "gain_weighted": [round(p.gain_demand) for p in picks],
+    })  # fmt: skip
+    table["cumulative_population"] = table["gain_population"].cumsum()
+    return table
+
+
+def to_outputs(out, grid, pts, base: dict, level: str, settings: Settings, meta: dict):
+    """The zones and grid layers in EPSG:4326, with the level and population basis stated."""
+    if level == "iris" and not out["population_estimated"].any():
+        basis = "population des IRIS, supposée répartie également sur leur surface"
+    elif level == "iris":
+        basis = "population de la commune partagée entre ses IRIS résidentiels (estimation)"
+    else:
+        basis = "population de la commune, supposée répartie également sur sa surface (estimation)"
+    meta["population_basis"] = basis
+    out["level"] = level
+    out["population_basis"] = basis
+    n = len(grid)
+    grid["cell"] = np.arange(1, n + 1)
+    grid["zone_code"] = out["code"].to_numpy()[grid["zone"].to_numpy()]
+    grid["dist_m"] = base["dist"][:n].round(1)
+    grid["walk_min"] = base["minutes"][:n].round(1)
+    grid["within"] = base["within"][:n]
+    grid["access"] = base["access"][:n]
+    # Cells carry people only when population is known below the commune (IRIS level).
+    fine = level == "iris" and not out["population_estimated"].any()
+    grid["population_est"] = pts["population"].to_numpy()[:n].round(1) if fine else np.nan
+    grid = grid.drop(columns=["x", "y", "zone"]).to_crs(STORED)
+    zones = gpd.GeoDataFrame(out, geometry="geometry", crs=METRIC).to_crs(STORED)
+    return zones, grid
