@@ -7,6 +7,7 @@ based natural breaks), which follow gaps in the values.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import jenkspy
@@ -90,7 +91,9 @@ def classify(values: pd.Series, method: str = "quantiles", k: int = 5, noun: str
         breaks = jenkspy.jenks_breaks(y, n_classes=k)
         scheme = mapclassify.UserDefined(y, bins=sorted(set(float(b) for b in breaks[1:])))
     else:
-        scheme = mapclassify.Quantiles(y, k=k)
+        with warnings.catch_warnings():  # ties: mapclassify lowers k itself and says so; the legend shows it
+            warnings.simplefilter("ignore", UserWarning)
+            scheme = mapclassify.Quantiles(y, k=k)
     bins = [float(b) for b in np.asarray(scheme.bins)]
     k = len(bins)
     fr, en = level_words(k)

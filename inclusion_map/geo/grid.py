@@ -18,8 +18,8 @@ def _centres(bounds: tuple[float, float, float, float], size: float, shape: str)
         return np.column_stack([gx.ravel(), gy.ravel()])
     # Pointy-top hexagons, ``size`` apart side to side: rows are size·√3/2 apart, odd rows shifted.
     dy = size * np.sqrt(3) / 2
-    ys = np.arange(miny, maxy + dy, dy)
-    xs = np.arange(minx, maxx + size, size)
+    ys = np.arange(miny + dy / 2, maxy + dy, dy)
+    xs = np.arange(minx + size / 2, maxx + size, size)
     gx, gy = np.meshgrid(xs, ys)
     gx = gx + (np.arange(len(ys)) % 2)[:, None] * size / 2
     return np.column_stack([gx.ravel(), gy.ravel()])
