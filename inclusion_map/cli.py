@@ -165,6 +165,8 @@ def _lonlat(values: tuple[str, ...], option: str) -> tuple[tuple[float, float], 
 
 @main.command()
 @click.option("--service", default=None, help="Only venues offering this standard service (name or short name).")
+@click.option("--subterritory", default=None, metavar="KEY",
+              help="Only the zones of this named sub-territory (e.g. cispd-sud).")  # fmt: skip
 @click.option("--threshold-min", type=click.FloatRange(1, 120), default=None,
               help="Walking time threshold in minutes (default: coverage.threshold_min, 15).")  # fmt: skip
 @click.option("--slot", default=None, help="A time slot, e.g. 'Sa 09:00-12:00', 'Mo-Fr 18:00-21:00', 'soir'.")
@@ -176,13 +178,13 @@ def _lonlat(values: tuple[str, ...], option: str) -> tuple[tuple[float, float], 
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Priorities printed.")
 @config_option
 @_friendly
-def gaps(service, threshold_min, slot, suggest, candidates, close, add, top, config_path):
+def gaps(service, subterritory, threshold_min, slot, suggest, candidates, close, add, top, config_path):
     """Coverage gaps: distance and walking time to help, accessibility, priorities, where to act."""
     from .geo.gaps import GapOptions
     from .geo.gaps_output import priority_table, run_gaps
 
     settings = _settings(config_path)
-    options = GapOptions(service=service, threshold_min=threshold_min, slot=slot, suggest=suggest,
+    options = GapOptions(service=service, subterritory=subterritory, threshold_min=threshold_min, slot=slot, suggest=suggest,
                          close=tuple(close), add=_lonlat(add, "--add"),
                          candidates=_lonlat(candidates, "--candidate"))  # fmt: skip
     result, files = run_gaps(settings, options)

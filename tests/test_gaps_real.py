@@ -12,6 +12,7 @@ import pyogrio
 import pytest
 from click.testing import CliRunner
 
+from inclusion_map.catalogue import load_catalogue
 from inclusion_map.config import load_settings
 from inclusion_map.errors import BadRequest, NotFound
 from inclusion_map.geo.build import run_build
@@ -143,7 +144,7 @@ def test_service_filter(built_store):
 def test_run_gaps_writes_layers_and_summary(settings):
     result, files = run_gaps(settings, GapOptions(suggest=2))
     store = GeoPackageStore(settings.store_path)
-    assert {"gaps", "gap_grid"} <= set(store.layers())
+    assert {"gaps", "gap_grid"} <= set(store.layers()) & set(load_catalogue())
     assert store.info("gaps")["zones_level"] == "commune" and len(store.info("gaps")["suggestions"]) == 2
     assert pyogrio.read_info(settings.store_path, layer="gap_grid")["features"] == len(result.grid)
     text = Path(files["markdown"]).read_text(encoding="utf-8")
@@ -216,3 +217,41 @@ def test_cli_gaps(settings, tmp_path):
     assert result.exit_code == 1 and "does not parse" in result.output and "Traceback" not in result.output
     result = runner.invoke(main, ["gaps", "--config", str(path), "--add", "abc"])
     assert result.exit_code == 2 and "not LON,LAT" in result.output
+
+
+def test_subterritory_keeps_its_zones_with_the_whole_territory_figures(baseline, built_store):
+    _, settings = built_store
+    result = analyse(settings, GapOptions(subterritory="cispd-sud", suggest=2))
+    south = {"91027", "91326", "91432", "91479", "91589", "91687"}
+    zones = result.zones.set_index("code")
+    assert set(zones.index) == south and sorted(zones["rank"]) == list(range(1, 7))
+    whole = baseline.zones.set_index("code")
+    for col in ("dist_mean_m", "pop_beyond", "access"):
+        assert zones[col].to_numpy() == pytest.approx(whole.loc[zones.index, col].to_numpy())
+    assert set(result.grid["zone_code"]) == south and set(result.suggestions["zone"]) <= south
+    with pytest.raises(BadRequest, match="unknown sub-territory"):
+        analyse(settings, GapOptions(subterritory="nord"))
+
+
+def test_iris_level_analysis(settings, tmp_path, testdata):
+    """With (SYNTHETIC) IRIS contours in the store, the zones are IRIS and say how their population
+    was estimated."""
+    import json
+
+    from tests.test_territory_layers import synthetic_iris
+
+    file = tmp_path / "iris.geojson"
+    file.write_text(json.dumps(synthetic_iris(testdata)), encoding="utf-8")
+    reference = settings.reference.model_dump()
+    reference["iris_contours"] = {"url": "https://example.invalid/iris.geojson", "mirror": str(file)}
+    with_iris = settings.with_overrides(reference=reference)
+    report = run_build(with_iris)
+    assert report.level == "iris"
+    result = analyse(with_iris)
+    zones = result.zones.set_index("code")
+    assert result.meta["level"] == "iris" and len(zones) == 6 and (zones["level"] == "iris").all()
+    assert "IRIS résidentiels (estimation)" in result.meta["population_basis"]
+    athis = GeoPackageStore(with_iris.store_path).read("communes").set_index("code").at["91027", "population"]
+    assert zones["population"].sum() == pytest.approx(athis)  # shared by the 5 residential IRIS
+    assert zones.at["910279999", "population"] == 0 and zones.at["910279999", "reason"].startswith("Population nulle")
+    assert result.grid["population_est"].isna().all()

@@ -188,3 +188,20 @@ def test_cli_build_and_layers(make_settings, data_server, tmp_path):
     result = runner.invoke(main, ["layers", "--config", str(tmp_path / "config.yaml")])
     assert result.exit_code == 0 and "Communes du territoire" in result.output
     assert pyogrio.read_info(settings.store_path, layer="communes")["features"] == 24
+
+
+def test_iris_contours_other_publishers_and_axis_order():
+    """Opendatasoft names with list values, and WFS 2.0 latitude/longitude order (SYNTHETIC)."""
+    from inclusion_map.geo.iris import parse_iris_contours
+    from inclusion_map.geo.tables import Problems
+
+    square = [[48.70, 2.38], [48.70, 2.39], [48.71, 2.39], [48.71, 2.38], [48.70, 2.38]]  # lat, lon
+    features = [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [square]},
+                 "properties": {"iris_code": ["910270101"], "com_code": ["91027"], "iris_name": ["Centre"],
+                                "iris_type": ["H"]}}]  # fmt: skip
+    problems = Problems()
+    frame = parse_iris_contours(features, problems, frozenset({"91027"}))
+    assert list(frame.index) == ["910270101"] and frame.at["910270101", "type_iris"] == "Iris d'habitat"
+    minx, miny, maxx, maxy = frame.total_bounds
+    assert (minx, miny, maxx, maxy) == pytest.approx((2.38, 48.70, 2.39, 48.71))
+    assert frame.at["910270101", "nom_iris"] == "Centre" and len(problems) == 0

@@ -36,6 +36,7 @@ class GapOptions:
     """What to analyse: a service, a threshold, a time slot, site suggestions and a scenario."""
 
     service: str | None = None
+    subterritory: str | None = None
     threshold_min: float | None = None
     slot: str | None = None
     suggest: int = 0
@@ -93,6 +94,15 @@ def load_zones(store: GeoPackageStore) -> tuple[gpd.GeoDataFrame, str]:
         if col not in zones:
             zones[col] = np.nan if col == "fragility" else None
     return zones, level
+
+
+def select_subterritory(zones: gpd.GeoDataFrame, settings: Settings, key: str) -> np.ndarray:
+    """Which zones belong to a named sub-territory (``territory.subterritories`` in the config)."""
+    subs = settings.territory.subterritories
+    if key not in subs:
+        known = ", ".join(subs) or "none is configured"
+        raise BadRequest(f"unknown sub-territory '{key}'", hint=f"sub-territories: {known}")
+    return zones["commune"].isin(subs[key].communes).to_numpy()
 
 
 def load_venues(store: GeoPackageStore, settings: Settings) -> gpd.GeoDataFrame:
@@ -184,8 +194,20 @@ def zone_figures(pts: pd.DataFrame, m: dict, n_zones: int, prefix: str = "") -> 
 
 
 def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPackageStore | None = None) -> GapResult:
-    """Run the analysis on the store's layers; nothing is written (see :mod:`.gaps_output`)."""
-    from .gaps_parts import per_service, scenario, slot_figures, suggestions, to_outputs
+    """Run the analysis on the store's layers; nothing is written (see :mod:`.gaps_output`).
+
+    With a sub-territory, everything is measured on the whole territory (venues share their
+    supply with all the people they reach) and then only its zones are kept and ranked.
+    """
+    from .gaps_parts import (
+        cell_values,
+        per_service,
+        scenario,
+        scenario_summary,
+        slot_figures,
+        suggestions,
+        to_outputs,
+    )
 
     options = options or GapOptions()
     store = store or GeoPackageStore(settings.store_path)
@@ -195,33 +217,42 @@ def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPac
     service = resolve_service(options.service)
     slot = parse_slot(options.slot) if options.slot else None
     zones, level = load_zones(store)
+    keep = select_subterritory(zones, settings, options.subterritory) if options.subterritory else \
+        np.ones(len(zones), dtype=bool)  # fmt: skip
     venues = load_venues(store, settings)
     add_supply(venues, settings)
-    warnings = [f"{z.code} {z.nom}: population is zero or unknown; shown, not ranked"
-                for z in zones[~(zones["population"] > 0)].itertuples()]  # fmt: skip
     if service:
         venues = venues[venues["services"].fillna("").str.split("|").map(lambda s: service in s)].reset_index(drop=True)
         if venues.empty:
             raise BadRequest(f"no venue of the territory offers « {service} »")
     grid, pts = demand_points(zones, settings)
     base = measure(pts, venues, settings, threshold)
-    figures = zone_figures(pts, base, len(zones))
-    out = pd.concat([zones, figures], axis=1)
+    out = pd.concat([zones, zone_figures(pts, base, len(zones))], axis=1)
     services = per_service(pts, venues, len(zones), out, grid) if not service else {}
     if slot:
         slot_figures(pts, venues, slot, settings, threshold, out, grid)
+    if options.close or options.add:
+        scenario(options, zones, venues, pts, settings, threshold, out)
+    cell_values(grid, pts, base, out, level)
+    # Keep the sub-territory's zones, cells and demand points.
+    out, grid = out[keep], grid[keep[grid["zone"].to_numpy()]]
+    in_sub = keep[pts["zone"].to_numpy()]
+    warnings = [f"{z.code} {z.nom}: population is zero or unknown; shown, not ranked"
+                for z in out[~(out["population"] > 0)].itertuples()]  # fmt: skip
     rank_zones(out, venues, settings, threshold)
-    scen = scenario(options, zones, venues, pts, settings, threshold, out) if (options.close or options.add) else None
-    picks = suggestions(options, zones, grid, pts, base, settings, threshold) if options.suggest else pd.DataFrame()
+    scen = scenario_summary(options, out) if (options.close or options.add) else None
+    picks = suggestions(options, zones[keep].reset_index(drop=True), grid, pts[in_sub],
+                        base["within"][in_sub], settings, threshold) if options.suggest else pd.DataFrame()  # fmt: skip
     meta = {
         "level": level, "threshold_min": threshold, "service": service, "slot": slot.text if slot else None,
+        "subterritory": options.subterritory,
         "venues": len(venues), "venues_hours_known": int(venues["hours_known"].sum()),
         "venues_commune_level": int((venues["geocode_precision"] == "commune").sum()),
         "per_service": services,
         "slot_description": slot.describe_fr() if slot else None,
         "slot_zones_none_open": out.loc[out["slot_none_open"], "nom"].tolist() if slot else None,
     }  # fmt: skip
-    zones_out, grid_out = to_outputs(out, grid, pts, base, level, settings, meta)
+    zones_out, grid_out = to_outputs(out, grid, level, meta)
     return GapResult(zones_out, grid_out, picks, scen, meta, warnings)
 
 

@@ -69,8 +69,8 @@ def _check_inside(points: tuple[tuple[float, float], ...], zones: gpd.GeoDataFra
     return np.column_stack([geo.x, geo.y])
 
 
-def scenario(options, zones, venues, pts, settings: Settings, threshold: float, out: pd.DataFrame) -> dict:
-    """Close venues and/or add hypothetical ones; add ``scen_*`` and ``delta_*`` columns; summary."""
+def scenario(options, zones, venues, pts, settings: Settings, threshold: float, out: pd.DataFrame) -> None:
+    """Close venues and/or add hypothetical ones; add the ``scen_*`` and ``delta_*`` columns."""
     unknown = sorted(set(options.close) - set(venues["id"]))
     if unknown:
         raise BadRequest(f"unknown venue id(s) to close: {', '.join(unknown)}",
@@ -81,13 +81,16 @@ def scenario(options, zones, venues, pts, settings: Settings, threshold: float, 
                               "nb_aidants": None, "services": "|".join(SERVICE_SLUGS)},
                              geometry=shapely.points(added_xy) if len(added_xy) else [], crs=METRIC)  # fmt: skip
     add_supply(added, settings)
-    changed = pd.concat([kept, added], ignore_index=True)
-    m = measure(pts, changed, settings, threshold)
+    m = measure(pts, pd.concat([kept, added], ignore_index=True), settings, threshold)
     fig = zone_figures(pts, m, len(out), prefix="scen_")
     for col in fig:
         out[col] = fig[col].to_numpy()
     out["delta_pop_beyond"] = out["scen_pop_beyond"] - out["pop_beyond"]
     out["delta_access"] = out["scen_access"] - out["access"]
+
+
+def scenario_summary(options, out: pd.DataFrame) -> dict:
+    """What the scenario changes over the zones kept."""
     return {
         "closed": list(options.close), "added": [list(p) for p in options.add],
         "pop_beyond_before": float(out["pop_beyond"].sum()), "pop_beyond_after": float(out["scen_pop_beyond"].sum()),
@@ -95,7 +98,7 @@ def scenario(options, zones, venues, pts, settings: Settings, threshold: float, 
     }  # fmt: skip
 
 
-def suggestions(options, zones, grid, pts, base: dict, settings: Settings, threshold: float) -> pd.DataFrame:
+def suggestions(options, zones, grid, pts, within: np.ndarray, settings: Settings, threshold: float) -> pd.DataFrame:
     """Greedy maximal-coverage sites: candidate places given, else every grid cell centre."""
     if options.suggest < 0 or options.suggest > 50:
         raise BadRequest("--suggest: give a number of sites between 1 and 50")
@@ -103,7 +106,7 @@ def suggestions(options, zones, grid, pts, base: dict, settings: Settings, thres
         grid[["x", "y"]].to_numpy()  # fmt: skip
     radius = float(Walk.from_settings(settings.coverage).straight_metres(threshold))
     picks = greedy_sites(cands, pts[["x", "y"]].to_numpy(), pts["demand"].to_numpy(), pts["population"].to_numpy(),
-                         base["within"], radius, options.suggest)  # fmt: skip
+                         within, radius, options.suggest)  # fmt: skip
     if not picks:
         return pd.DataFrame(columns=["rank", "lon", "lat", "zone", "nom", "gain_population", "gain_weighted"])
     xy = cands[[p.candidate for p in picks]]
@@ -121,17 +124,8 @@ def suggestions(options, zones, grid, pts, base: dict, settings: Settings, thres
     return table
 
 
-def to_outputs(out, grid, pts, base: dict, level: str, settings: Settings, meta: dict):
-    """The zones and grid layers in EPSG:4326, with the level and population basis stated."""
-    if level == "iris" and not out["population_estimated"].any():
-        basis = "population des IRIS, supposée répartie également sur leur surface"
-    elif level == "iris":
-        basis = "population de la commune partagée entre ses IRIS résidentiels (estimation)"
-    else:
-        basis = "population de la commune, supposée répartie également sur sa surface (estimation)"
-    meta["population_basis"] = basis
-    out["level"] = level
-    out["population_basis"] = basis
+def cell_values(grid, pts, base: dict, out: pd.DataFrame, level: str) -> None:
+    """Per-cell figures (the grid cells are the first demand points)."""
     n = len(grid)
     grid["cell"] = np.arange(1, n + 1)
     grid["zone_code"] = out["code"].to_numpy()[grid["zone"].to_numpy()]
@@ -142,6 +136,18 @@ def to_outputs(out, grid, pts, base: dict, level: str, settings: Settings, meta:
     # Cells carry people only when population is known below the commune (IRIS level).
     fine = level == "iris" and not out["population_estimated"].any()
     grid["population_est"] = pts["population"].to_numpy()[:n].round(1) if fine else np.nan
+
+
+def to_outputs(out, grid, level: str, meta: dict):
+    """The zones and grid layers in EPSG:4326, with the level and population basis stated."""
+    if level == "iris" and not out["population_estimated"].any():
+        basis = "population des IRIS, supposée répartie également sur leur surface"
+    elif level == "iris":
+        basis = "population de la commune partagée entre ses IRIS résidentiels (estimation)"
+    else:
+        basis = "population de la commune, supposée répartie également sur sa surface (estimation)"
+    meta["population_basis"] = basis
+    out = out.assign(level=level, population_basis=basis)
     grid = grid.drop(columns=["x", "y", "zone"]).to_crs(STORED)
     zones = gpd.GeoDataFrame(out, geometry="geometry", crs=METRIC).to_crs(STORED)
     return zones, grid
