@@ -5,11 +5,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 import opening_hours
 
 OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _TIME = re.compile(r"(\d{1,2})\s*[:hH]\s*(\d{2})")
+
+
+@lru_cache(maxsize=20_000)
+def _parse(expr: str) -> opening_hours.OpeningHours | None:
+    try:
+        return opening_hours.OpeningHours(expr, country="FR")  # the country gives PH its holidays
+    except Exception:  # ParserError mostly, but bad input must never break a page or an analysis
+        return None
+
+
+def parse_hours(expr) -> opening_hours.OpeningHours | None:
+    """The parsed OSM expression (French public holidays known), or ``None`` when the hours are
+    unknown: missing, empty, not a string or rejected by the parser. Cached: the same strings
+    repeat across thousands of venues."""
+    if not isinstance(expr, str) or not expr.strip():
+        return None
+    return _parse(expr.strip())
 
 
 def validate_opening_hours(text: str) -> str | None:

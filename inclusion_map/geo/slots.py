@@ -17,6 +17,7 @@ from functools import lru_cache
 import opening_hours
 
 from ..errors import BadRequest
+from ..hours import parse_hours
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 DAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -98,8 +99,10 @@ def reference_monday(setting: str | None) -> date:
 @lru_cache(maxsize=20_000)
 def _intervals(expr: str, monday: date) -> tuple[tuple[datetime, datetime], ...] | None:
     """Open intervals of ``expr`` during the week of ``monday``; ``None`` if it does not parse."""
+    oh = parse_hours(expr)
+    if oh is None:
+        return None
     try:
-        oh = opening_hours.OpeningHours(expr)
         start = datetime.combine(monday, time())
         return tuple((a, b) for a, b, state, _ in oh.intervals(start, start + timedelta(days=7))
                      if state == opening_hours.State.OPEN)  # fmt: skip

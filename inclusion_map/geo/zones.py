@@ -57,6 +57,8 @@ def commune_frame(gazetteer: Gazetteer, groups: pd.DataFrame, previous: gpd.GeoD
         for code in codes & set(frame.index):
             subs[code].append(key)
     frame["subterritories"] = [",".join(subs[c]) or None for c in frame.index]
+    # Postcodes let the public pages answer a postcode search offline.
+    frame["codes_postaux"] = ["|".join(sorted(gazetteer.postcodes_of(c))) or None for c in frame.index]
     return frame
 
 

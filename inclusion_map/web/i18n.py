@@ -1,0 +1,150 @@
+"""The public pages' texts, French first (plain language, short sentences) and English.
+
+Templates call ``t("key")``; the language comes from ``?lang=en`` (kept in every link) and
+defaults to French. Vocabulary values of the national standard (services, publics…) are shown in
+French, with an English label from :data:`VALUES_EN` when the page is in English.
+"""
+
+from __future__ import annotations
+
+LANGS = ("fr", "en")
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "site_name": ("Aide numérique près de chez vous", "Digital help near you"),
+    "tagline": ("Trouvez un lieu où l'on vous aide avec internet, un ordinateur ou vos démarches en ligne.",
+                "Find a place where people help you with the internet, a computer or online paperwork."),
+    "skip": ("Aller au contenu", "Skip to content"),
+    "search_label": ("Adresse, commune ou code postal", "Address, town or postcode"),
+    "search_hint": ("Par exemple : Vitry-sur-Seine, 94400 ou 12 rue de la Paix, Orly",
+                    "For example: Vitry-sur-Seine, 94400 or 12 rue de la Paix, Orly"),
+    "search_button": ("Chercher", "Search"),
+    "near_me": ("Autour de moi", "Near me"),
+    "near_me_denied": ("Votre position n'est pas disponible. Tapez une adresse ou une commune.",
+                       "Your location is not available. Type an address or a town."),
+    "filters": ("Filtres", "Filters"),
+    "apply_filters": ("Appliquer les filtres", "Apply filters"),
+    "clear_filters": ("Effacer les filtres", "Clear filters"),
+    "services": ("Ce que vous voulez faire", "What you need"),
+    "modalites": ("Comment", "How"),
+    "publics": ("Pour qui", "For whom"),
+    "free": ("Gratuit seulement", "Free of charge only"),
+    "labels": ("Labels", "Labels"),
+    "open": ("Ouverture", "Opening"),
+    "open_any": ("Peu importe", "Any time"),
+    "open_now": ("Ouvert maintenant", "Open now"),
+    "open_on": ("Ouvert le…", "Open on…"),
+    "day": ("Jour", "Day"),
+    "time": ("Heure", "Time"),
+    "distance": ("Distance", "Distance"),
+    "results_title": ("Lieux près de {place}", "Places near {place}"),
+    "results_count": ("{n} lieu(x) à moins de {km} km", "{n} place(s) within {km} km"),
+    "no_results": ("Aucun lieu ne correspond. Essayez d'élargir la distance ou d'enlever des filtres.",
+                   "No place matches. Try a larger distance or fewer filters."),
+    "walk": ("{min} min à pied", "{min} min walk"),
+    "km": ("{d} km", "{d} km"),
+    "m": ("{d} m", "{d} m"),
+    "more_results": ("Voir plus de lieux", "Show more places"),
+    "previous": ("Lieux précédents", "Previous places"),
+    "map": ("Carte", "Map"),
+    "map_note": ("La carte montre les lieux de la zone visible. La liste ci-dessus fonctionne sans carte.",
+                 "The map shows the places in the visible area. The list above works without the map."),
+    "details": ("Voir le détail", "See details"),
+    "directions": ("Itinéraire", "Directions"),
+    "call": ("Appeler", "Call"),
+    "email": ("Écrire", "E-mail"),
+    "website": ("Site web", "Website"),
+    "appointment": ("Prendre rendez-vous", "Book an appointment"),
+    "hours": ("Horaires", "Opening hours"),
+    "address": ("Adresse", "Address"),
+    "contact": ("Contact", "Contact"),
+    "offer": ("Ce que le lieu propose", "What this place offers"),
+    "fees": ("Tarif", "Fees"),
+    "access": ("Accessibilité", "Accessibility"),
+    "acceslibre": ("Voir l'accessibilité sur Acceslibre", "See accessibility on Acceslibre"),
+    "description": ("Présentation", "About"),
+    "sources": ("D'où viennent ces informations", "Where this information comes from"),
+    "updated": ("mis à jour le {date}", "updated on {date}"),
+    "stale": ("Attention : ces informations ont plus de {months} mois. Appelez avant de vous déplacer.",
+              "Warning: this information is over {months} months old. Call before you go."),
+    "report_title": ("Signaler une erreur", "Report a mistake"),
+    "report_intro": ("Une information est fausse ou manque ? Dites-le nous. Nous ne publions pas votre message.",
+                     "Is something wrong or missing? Tell us. We do not publish your message."),
+    "report_kind": ("Qu'est-ce qui ne va pas ?", "What is wrong?"),
+    "report_message": ("Votre message", "Your message"),
+    "report_contact": ("Votre e-mail ou téléphone (facultatif, pour vous répondre)",
+                       "Your e-mail or phone (optional, so that we can answer)"),
+    "report_send": ("Envoyer", "Send"),
+    "report_thanks": ("Merci ! Votre signalement est enregistré (numéro {id}).",
+                      "Thank you! Your report is saved (number {id})."),
+    "report_trap": ("Ne remplissez pas ce champ", "Leave this field empty"),
+    "print": ("Imprimer", "Print"),
+    "print_list": ("Version à imprimer", "Printable version"),
+    "embed": ("Intégrer la carte sur votre site", "Embed the map on your website"),
+    "embed_intro": ("Copiez ce code dans une page de votre site. La carte montre les lieux de la commune choisie.",
+                    "Copy this code into a page of your website. The map shows the places of the chosen town."),
+    "embed_commune": ("Commune", "Town"),
+    "embed_show": ("Afficher le code", "Show the code"),
+    "embed_code": ("Code à copier", "Code to copy"),
+    "back": ("Retour aux résultats", "Back to results"),
+    "home": ("Accueil", "Home"),
+    "language": ("English", "Français"),
+    "footer": ("Données ouvertes sous Licence Ouverte 2.0 : Cartographie nationale, France services, "
+               "conseillers numériques, data·inclusion, Aidants Connect, Francil'in.",
+               "Open data under Licence Ouverte 2.0: Cartographie nationale, France services, conseillers "
+               "numériques, data·inclusion, Aidants Connect, Francil'in."),
+    "empty_store": ("Aucun lieu n'est encore chargé. Pour les charger, lancez « python run.py harvest » "
+                    "(ou « python run.py harvest --mirror DOSSIER » hors ligne), puis rechargez cette page.",
+                    "No place is loaded yet. To load them, run \u201cpython run.py harvest\u201d (or "
+                    "\u201cpython run.py harvest --mirror FOLDER\u201d offline), then reload this page."),
+    "not_found": ("Page introuvable", "Page not found"),
+    "bad_request": ("Demande incomprise", "Request not understood"),
+    "error": ("Une erreur s'est produite", "Something went wrong"),
+    "unknown_place": ("Nous n'avons pas trouvé « {q} » dans le territoire. Essayez un nom de commune ou un code "
+                      "postal du territoire.", "We did not find \u201c{q}\u201d in the territory. Try a town name "
+                      "or a postcode of the territory."),
+    "address_offline": ("La recherche d'adresse n'est pas disponible pour le moment. Tapez une commune ou un code "
+                        "postal.", "Address search is not available right now. Type a town or a postcode."),
+    "choose_place": ("Plusieurs communes correspondent. Choisissez :", "Several towns match. Choose one:"),
+    "labels_title": ("Labels", "Labels"),
+    "services_short": ("Services", "Services"),
+    "remote": ("À distance", "Remote"),
+    "source_data": ("Source", "Source"),
+}
+
+VALUES_EN = {
+    "Aide aux démarches administratives": "Help with online paperwork",
+    "Maîtrise des outils numériques du quotidien": "Everyday digital skills",
+    "Insertion professionnelle via le numérique": "Finding work with digital tools",
+    "Utilisation sécurisée du numérique": "Staying safe online",
+    "Parentalité et éducation avec le numérique": "Parenting and education with digital tools",
+    "Loisirs et créations numériques": "Digital leisure and creation",
+    "Compréhension du monde numérique": "Understanding the digital world",
+    "Accès internet et matériel informatique": "Internet access and computers",
+    "Acquisition de matériel informatique à prix solidaire": "Low-cost computers",
+    "En autonomie": "On your own", "Accompagnement individuel": "One-to-one help",
+    "Dans un atelier collectif": "Group workshop", "À distance": "Remote help",
+    "Jeunes": "Young people", "Étudiants": "Students", "Familles et/ou enfants": "Families and children",
+    "Seniors": "Older people", "Femmes": "Women",
+    "Gratuit": "Free", "Gratuit sous condition": "Free under conditions", "Payant": "Paid",
+}
+
+REPORT_KINDS = {
+    "ferme": ("Le lieu est fermé définitivement", "The place has closed for good"),
+    "horaires": ("Les horaires sont faux", "The opening hours are wrong"),
+    "adresse": ("L'adresse ou la position est fausse", "The address or the position is wrong"),
+    "contact": ("Le téléphone, l'e-mail ou le site est faux", "The phone, e-mail or website is wrong"),
+    "services": ("Les services proposés sont faux", "The services offered are wrong"),
+    "autre": ("Autre chose", "Something else"),
+}
+
+
+def text(key: str, lang: str, **values) -> str:
+    """The text ``key`` in ``lang`` (French when unknown), with ``{placeholders}`` filled."""
+    fr, en = TEXTS[key]
+    chosen = en if lang == "en" else fr
+    return chosen.format(**values) if values else chosen
+
+
+def value(label: str, lang: str) -> str:
+    """A vocabulary value of the standard, translated when the page is in English."""
+    return VALUES_EN.get(label, label) if lang == "en" else label

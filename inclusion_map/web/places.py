@@ -1,0 +1,99 @@
+"""Where the visitor is: a commune name or a postcode (answered offline from the ``communes``
+layer) or an address (the BAN search API, when it can be reached).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import requests
+import shapely
+
+from ..store import GeoPackageStore
+from ..vocab import fold
+
+
+@dataclass(frozen=True)
+class Place:
+    """A point to search around (WGS84 degrees) and how to name it."""
+
+    label: str
+    lon: float
+    lat: float
+    kind: str  # commune | postcode | address | position
+    code_insee: str | None = None
+
+
+class AddressSearchUnavailable(Exception):
+    """The BAN could not be reached or did not answer usefully."""
+
+
+@dataclass
+class Gazette:
+    """The territory's communes: folded names, postcodes and a point inside each."""
+
+    table: pd.DataFrame  # index code; nom, key, codes_postaux, lon, lat
+    area: object | None  # union of the contours, for "is this address in the territory"
+
+    @classmethod
+    def load(cls, store: GeoPackageStore) -> Gazette:
+        if not (store.exists() and store.has("communes")):
+            return cls(pd.DataFrame(columns=["nom", "key", "codes_postaux", "lon", "lat"]), None)
+        frame = store.read("communes", columns=["code", "nom", "codes_postaux"])
+        frame = frame[frame.geometry.notna()]
+        points = frame.geometry.representative_point()
+        table = pd.DataFrame({"nom": frame["nom"].to_numpy(), "key": frame["nom"].map(fold).to_numpy(),
+                              "codes_postaux": frame.get("codes_postaux", pd.Series(None, index=frame.index))
+                              .fillna("").to_numpy(), "lon": points.x.to_numpy(), "lat": points.y.to_numpy()},
+                             index=frame["code"].to_numpy())  # fmt: skip
+        return cls(table, shapely.union_all(frame.geometry.values))
+
+    def search(self, query: str) -> list[Place]:
+        """Communes matching a name (exact, then prefix, then contained) or a postcode."""
+        q = (query or "").strip()
+        if re.fullmatch(r"\d{5}", q):
+            hits = self.table[self.table["codes_postaux"].str.split("|").map(lambda pcs: q in pcs)]
+            return [Place(f"{r.nom} ({q})", r.lon, r.lat, "postcode", code) for code, r in hits.iterrows()]
+        key = fold(q)
+        if not key:
+            return []
+        for test in (lambda k: k == key, lambda k: k.startswith(key), lambda k: key in k):
+            hits = self.table[self.table["key"].map(test)]
+            if len(hits):
+                return [Place(r.nom, r.lon, r.lat, "commune", code) for code, r in hits.sort_values("nom").iterrows()]
+        return []
+
+    def contains(self, lon: float, lat: float) -> bool:
+        return self.area is not None and bool(shapely.contains_xy(self.area, lon, lat))
+
+
+_CACHE: dict[str, tuple[float, Gazette]] = {}
+
+
+def gazette(store_path: Path) -> Gazette:
+    """The communes of the store, reloaded when the store file changes."""
+    key = str(store_path)
+    mtime = store_path.stat().st_mtime if store_path.is_file() else 0.0
+    cached = _CACHE.get(key)
+    if cached is None or cached[0] != mtime:
+        cached = (mtime, Gazette.load(GeoPackageStore(store_path)))
+        _CACHE[key] = cached
+    return cached[1]
+
+
+def search_address(query: str, ban_csv_url: str, session: requests.Session, timeout_s: float = 3.0) -> Place | None:
+    """Geocode an address with the BAN's search API (``…/search/``, beside the CSV endpoint)."""
+    url = ban_csv_url.rstrip("/").removesuffix("/csv") + "/"
+    try:
+        response = session.get(url, params={"q": query[:200], "limit": 1}, timeout=timeout_s)
+        response.raise_for_status()
+        features = response.json().get("features") or []
+    except (requests.RequestException, ValueError, AttributeError) as exc:
+        raise AddressSearchUnavailable(str(exc)) from None
+    if not features:
+        return None
+    props, (lon, lat) = features[0].get("properties", {}), features[0]["geometry"]["coordinates"]
+    return Place(props.get("label") or query, float(lon), float(lat), "address", props.get("citycode"))

@@ -1,0 +1,69 @@
+"""The error reports left by the public, in an embedded SQLite database beside the store.
+
+Reports are appended in one transaction each (WAL journal), so none is lost when the GeoPackage
+is replaced by a harvest. Organisers list them with ``python run.py reports``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    venue_id TEXT NOT NULL,
+    venue_name TEXT,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL,
+    contact TEXT,
+    lang TEXT,
+    client TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'nouveau'
+);
+CREATE INDEX IF NOT EXISTS reports_client ON reports (client, created_at);
+"""
+
+
+class ReportStore:
+    """Append and list error reports (one SQLite file)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=10)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.executescript(SCHEMA)
+        con.row_factory = sqlite3.Row
+        return con
+
+    def add(self, venue_id: str, venue_name: str, kind: str, message: str, contact: str, lang: str,
+            client: str) -> int:  # fmt: skip
+        """Store one report; returns its number."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._connect() as con:
+            cur = con.execute(
+                "INSERT INTO reports (venue_id, venue_name, kind, message, contact, lang, client, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (venue_id, venue_name, kind, message, contact, lang, client, now))
+            return int(cur.lastrowid)
+
+    def recent_count(self, client: str, within: timedelta) -> int:
+        """Reports sent by ``client`` during the last ``within``."""
+        since = (datetime.now(UTC) - within).isoformat(timespec="seconds")
+        if not self.path.is_file():
+            return 0
+        with self._connect() as con:
+            row = con.execute("SELECT COUNT(*) FROM reports WHERE client = ? AND created_at >= ?", (client, since))
+            return int(row.fetchone()[0])
+
+    def list(self, limit: int = 200) -> list[dict]:
+        """The latest reports, newest first."""
+        if not self.path.is_file():
+            return []
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM reports ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(r) for r in rows]
