@@ -59,12 +59,73 @@ def _settings(config_path, mirror=None):
     return load_settings(config_path, mirror=mirror)
 
 
+serve_options = [
+    click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on."),
+    click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True, help="Port."),
+    click.option("--mirror", type=click.Path(file_okay=False), default=None,
+                 help="When the store is empty, harvest from this folder instead of the live URLs."),
+    click.option("--no-harvest", is_flag=True, help="Serve at once, even when the store is empty."),
+]  # fmt: skip
+
+
+def _with(options):
+    def decorate(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@_with(serve_options)
+@config_option
 @click.pass_context
-def main(ctx: click.Context) -> None:
-    """inclusion_map: who helps people with digital tools in a territory, and where help is missing."""
+def main(ctx: click.Context, host, port, mirror, no_harvest, config_path) -> None:
+    """inclusion_map: who helps people with digital tools in a territory, and where help is missing.
+
+    Without a command, serve the public site (harvesting first when the store is empty).
+    """
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        _friendly(_serve)(config_path, mirror, host, port, not no_harvest)
+
+
+@main.command()
+@_with(serve_options)
+@config_option
+@_friendly
+def serve(host, port, mirror, no_harvest, config_path):
+    """Serve the public site with waitress (harvest and build first when the store is empty)."""
+    _serve(config_path, mirror, host, port, not no_harvest)
+
+
+def _serve(config_path, mirror, host, port, harvest_if_empty: bool) -> None:
+    import waitress
+
+    from .store import GeoPackageStore
+    from .web import create_app
+
+    settings = _settings(config_path, mirror)
+    store = GeoPackageStore(settings.store_path)
+    if harvest_if_empty and not (store.exists() and store.has("venues")):
+        console.print("[bold]The store is empty:[/] harvesting the sources and building the layers first.")
+        try:
+            from .harvest.pipeline import run_harvest
+            from .harvest.report import summary_table
+
+            console.print(summary_table(run_harvest(settings)))
+            _build_and_print(settings)
+        except InclusionMapError as exc:
+            console.print(f"[yellow]Nothing could be harvested ({exc}).[/] The site is served anyway and says "
+                          "what is missing.")  # fmt: skip
+    elif harvest_if_empty and not store.has("communes"):
+        try:
+            _build_and_print(settings)
+        except InclusionMapError as exc:
+            console.print(f"[yellow]The territory layers could not be built ({exc}).[/]")
+    app = create_app(settings)
+    console.print(f"Serving on [bold]http://{host}:{port}/[/] with waitress (Ctrl+C to stop).")
+    waitress.serve(app, host=host, port=port, threads=8, ident="inclusion_map")
 
 
 @main.command()

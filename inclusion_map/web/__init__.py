@@ -1,1 +1,113 @@
-"""The Flask front end."""
+"""The Flask front end: :func:`create_app` builds the application from validated settings.
+
+Nothing is read at import time and there is no global state beyond caches keyed by the store
+file (its venues index and communes are reloaded when a harvest replaces it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, jsonify, render_template, request
+
+from ..config import Settings, load_settings
+from ..errors import InclusionMapError
+from . import i18n, security
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def now_local() -> datetime:
+    """Wall-clock time in France (naive), the time opening hours are written in."""
+    return datetime.now(PARIS).replace(tzinfo=None)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the application.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Default: :func:`~inclusion_map.config.load_settings` (``config.yaml``).
+    """
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=os.environ.get("INCLUSION_MAP_SECRET_KEY") or secrets.token_hex(32),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Behind HTTPS set INCLUSION_MAP_HTTPS=1 so that the session cookie is never sent in clear.
+        SESSION_COOKIE_SECURE=os.environ.get("INCLUSION_MAP_HTTPS") == "1",
+        MAX_CONTENT_LENGTH=32 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False
+    security.install(app)
+
+    from .api import bp as api_bp
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
+
+    @app.before_request
+    def language():
+        lang = request.args.get("lang", "fr")
+        g.lang = lang if lang in i18n.LANGS else "fr"
+
+    @app.context_processor
+    def helpers():
+        from .filters import keep_presentation, page_url
+
+        lang = getattr(g, "lang", "fr")
+        return {
+            "switch_url": page_url(request.args, lang="en" if lang == "fr" else None),
+            "printing": request.args.get("print") == "1",
+            "keep": keep_presentation(request.args),
+            "t": lambda key, **values: i18n.text(key, lang, **values),
+            "v": lambda label: i18n.value(label, lang),
+            "lang": lang,
+            "nonce": security.nonce,
+            "csrf_token": security.csrf_token,
+            "embed": request.args.get("embed") == "1",
+        }
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(InclusionMapError)
+    def product_error(exc: InclusionMapError):
+        if wants_json():
+            return jsonify(error=exc.message, hint=exc.hint, status=exc.status), exc.status
+        return render_template("error.html", error=exc, status=exc.status), exc.status
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        if wants_json():
+            return jsonify(error="not found", status=404), 404
+        return render_template("error.html", error=None, status=404), 404
+
+    @app.errorhandler(405)
+    def not_allowed(exc):
+        if wants_json():
+            return jsonify(error="method not allowed", status=405), 405
+        return render_template("error.html", error=None, status=405), 405
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return render_template("error.html", error=None, status=413), 413
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        if wants_json():
+            return jsonify(error="internal error", status=500), 500
+        return render_template("error.html", error=None, status=500), 500
+
+    return app
+
+
+__all__ = ["create_app", "now_local"]

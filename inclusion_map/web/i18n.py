@@ -148,3 +148,19 @@ def text(key: str, lang: str, **values) -> str:
 def value(label: str, lang: str) -> str:
     """A vocabulary value of the standard, translated when the page is in English."""
     return VALUES_EN.get(label, label) if lang == "en" else label
+
+
+def fold_eq(a: str, b: str) -> bool:
+    """Equal once accents, case and punctuation are ignored."""
+    from ..vocab import fold
+
+    return fold(a) == fold(b)
+
+
+def _vocab() -> dict[str, tuple[str, ...]]:
+    from ..vocab import DISPOSITIFS, MODALITES_ACCOMPAGNEMENT, PUBLICS, SERVICES
+
+    return {"service": SERVICES, "modalite": MODALITES_ACCOMPAGNEMENT, "public": PUBLICS, "label": DISPOSITIFS}
+
+
+VOCAB = _vocab()

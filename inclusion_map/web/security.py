@@ -12,7 +12,7 @@ import secrets
 
 from flask import Flask, g, request, session
 
-TILES = "https://*.tile.openstreetmap.org"
+TILES = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
 
 
 def nonce() -> str:

@@ -1,0 +1,89 @@
+"""The JSON API used by the map and the search box (GeoJSON for venues).
+
+``/api/venues``: ``lon``, ``lat``, ``radius`` (metres) or ``bbox`` (minlon,minlat,maxlon,maxlat),
+filters ``service``, ``modalite``, ``public``, ``frais``, ``label`` (repeatable), ``open_now=1``
+or ``open_at`` (ISO local time), ``limit`` (1–100) and ``offset``. Every bad value is a 400 with a
+message and a hint, never a 500.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+
+from ..errors import BadRequest, NotFound
+from . import now_local
+from .places import gazette
+from .venue_index import get_index
+from .view_helpers import decorate
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+MAP_FIELDS = ("id", "nom", "adresse", "code_postal", "commune", "services", "dispositif_programmes_nationaux",
+              "horaires", "distance_m", "walk_min")  # fmt: skip
+
+
+def _store_path():
+    return current_app.config["SETTINGS"].store_path
+
+
+def _feature(item: dict, lang: str) -> dict:
+    props = {k: item.get(k) for k in MAP_FIELDS if k in item}
+    props["status"] = item["status"].text
+    props["state"] = item["status"].state
+    props["labels"] = item["labels_list"]
+    props["url"] = url_for("public.venue", venue_id=item["id"], lang=lang if lang != "fr" else None)
+    geometry = {"type": "Point", "coordinates": [item["longitude"], item["latitude"]]} \
+        if item.get("longitude") is not None else None  # fmt: skip
+    return {"type": "Feature", "id": item["id"], "geometry": geometry, "properties": props}
+
+
+@bp.after_request
+def cors(response):
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/venues")
+def venues():
+    args = request.args
+    open_at = None
+    if args.get("open_now") == "1":
+        open_at = now_local()
+    elif args.get("open_at"):
+        open_at = args["open_at"]
+    unknown = set(args) - {"lon", "lat", "radius", "bbox", "service", "modalite", "public", "frais", "label",
+                           "insee", "open_now", "open_at", "limit", "offset", "lang"}  # fmt: skip
+    if unknown:
+        raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+    result = get_index(_store_path()).query(
+        lon=args.get("lon"), lat=args.get("lat"), radius_m=args.get("radius"), bbox=args.get("bbox"),
+        services=args.getlist("service"), modalites=args.getlist("modalite"), publics=args.getlist("public"),
+        frais=args.getlist("frais"), labels=args.getlist("label"), codes_insee=args.getlist("insee"),
+        open_at=open_at, limit=args.get("limit", 20), offset=args.get("offset", 0))  # fmt: skip
+    now = now_local()
+    features = [_feature(decorate(item, now, g.lang), g.lang) for item in result.items]
+    body = {"type": "FeatureCollection", "features": features, "total": result.total,
+            "limit": result.limit, "offset": result.offset}  # fmt: skip
+    if result.offset + result.limit < result.total:
+        nxt = args.to_dict(flat=False)
+        nxt["offset"] = [str(result.offset + result.limit)]
+        body["next"] = url_for("api.venues", **nxt)
+    return jsonify(body)
+
+
+@bp.get("/venues/<venue_id>")
+def venue(venue_id: str):
+    record = get_index(_store_path()).get(venue_id)
+    if record is None:
+        raise NotFound(f"no venue with id '{venue_id[:80]}'")
+    return jsonify(_feature(decorate(record, now_local(), g.lang), g.lang) | {"record": record})
+
+
+@bp.get("/places")
+def places():
+    """Communes matching a name or a postcode (offline), for the search box's suggestions."""
+    q = (request.args.get("q") or "").strip()
+    if len(q) > 200:
+        raise BadRequest("q is too long (200 characters at most)")
+    found = gazette(_store_path()).search(q)[:10] if len(q) >= 2 else []
+    return jsonify([{"label": p.label, "lon": p.lon, "lat": p.lat, "kind": p.kind, "code_insee": p.code_insee}
+                    for p in found])  # fmt: skip

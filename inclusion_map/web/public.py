@@ -1,0 +1,132 @@
+"""Public pages: search and results (``/``), a venue (``/lieu/<id>``), its error report, embed help."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+
+from ..errors import BadRequest
+from . import i18n, now_local, security
+from .filters import LABELS_SHOWN, PAGE_SIZE, RADII_KM, keep_presentation, page_url, parse_search
+from .hours_text import status, week
+from .mapview import results_map
+from .places import AddressSearchUnavailable, Place, gazette, search_address
+from .reports_store import ReportStore
+from .venue_index import get_index
+from .view_helpers import decorate, freshness, split
+
+bp = Blueprint("public", __name__)
+REPORTS_PER_HOUR = 5
+MESSAGE_MAX = 2000
+CONTACT_MAX = 200
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+def _resolve_place(search) -> tuple[Place | None, list[Place], str | None]:
+    """The place to search around, or the communes to choose from, or a message."""
+    if search.lon is not None:
+        label = "Votre position" if g.lang == "fr" else "Your position"
+        return Place(label, search.lon, search.lat, "position"), [], None
+    if not search.q:
+        return None, [], None
+    settings = _settings()
+    found = gazette(settings.store_path).search(search.q)
+    if len(found) == 1 or (found and found[0].kind == "commune" and i18n.fold_eq(found[0].label, search.q)):
+        return found[0], [], None
+    if found:
+        return None, found[:20], None
+    if settings.geocoding.enabled and not search.q.isdigit():
+        try:
+            from .._http import make_session
+
+            place = search_address(search.q, settings.geocoding.url, make_session(settings.http))
+        except AddressSearchUnavailable:
+            return None, [], i18n.text("address_offline", g.lang)
+        if place and gazette(settings.store_path).contains(place.lon, place.lat):
+            return place, [], None
+    return None, [], i18n.text("unknown_place", g.lang, q=search.q)
+
+
+@bp.get("/")
+def home():
+    search = parse_search(request.args)
+    index = get_index(_settings().store_path)
+    place, choices, message = _resolve_place(search)
+    result, items, parts = None, [], None
+    if place is not None:
+        now = now_local()
+        result = index.query(lon=place.lon, lat=place.lat, radius_m=search.radius_km * 1000,
+                             open_at=search.open_at(now), limit=PAGE_SIZE, offset=(search.page - 1) * PAGE_SIZE,
+                             **search.query_kwargs())  # fmt: skip
+        items = [decorate(item, now, g.lang) for item in result.items]
+        if request.args.get("print") != "1":
+            parts = results_map(place.lon, place.lat, zoom=14 if search.radius_km <= 2 else 13)
+    return render_template("home.html", search=search, place=place, choices=choices, message=message,
+                           result=result, items=items, map=parts, empty=len(index) == 0, radii=RADII_KM,
+                           labels_shown=LABELS_SHOWN, page_size=PAGE_SIZE, page_url=lambda **c: page_url(request.args, **c),
+                           keep=keep_presentation(request.args), vocab=i18n.VOCAB)  # fmt: skip
+
+
+@bp.get("/lieu/<venue_id>")
+def venue(venue_id: str):
+    record = get_index(_settings().store_path).get(venue_id)
+    if record is None:
+        abort(404)
+    now = now_local()
+    monday = date.today() - timedelta(days=date.today().weekday())
+    item = decorate(record, now, g.lang)
+    return render_template("venue.html", item=item, week=week(record.get("horaires"), monday, g.lang),
+                           fresh=freshness(record, _settings().thresholds.stale_months, now.date()),
+                           kinds=i18n.REPORT_KINDS, thanks=request.args.get("merci"), split=split,
+                           keep=keep_presentation(request.args), status_now=status(record.get("horaires"), now, g.lang),
+                           form=None, form_error=None)  # fmt: skip
+
+
+@bp.post("/lieu/<venue_id>/signaler")
+def report(venue_id: str):
+    settings = _settings()
+    record = get_index(settings.store_path).get(venue_id)
+    if record is None:
+        abort(404)
+    form = request.form
+    if not security.csrf_ok(form.get("csrf")):
+        raise BadRequest("the form has expired; reload the page and send it again")
+    if form.get("site"):  # the spam trap, hidden from people, filled by robots
+        return redirect(url_for("public.venue", venue_id=venue_id, merci="0", **keep_presentation(request.args)))
+    kind, message, contact = form.get("kind", ""), form.get("message", "").strip(), form.get("contact", "").strip()
+    if kind not in i18n.REPORT_KINDS:
+        raise BadRequest("choose what is wrong in the list")
+    if not 3 <= len(message) <= MESSAGE_MAX or len(contact) > CONTACT_MAX:
+        raise BadRequest(f"the message must hold 3 to {MESSAGE_MAX} characters, the contact at most {CONTACT_MAX}")
+    store = ReportStore(reports_path(settings))
+    client = security.client_key(current_app.config["SECRET_KEY"])
+    if store.recent_count(client, timedelta(hours=1)) >= REPORTS_PER_HOUR:
+        return render_template("error.html", error=None, status=429), 429
+    number = store.add(venue_id, record.get("nom"), kind, message, contact, g.lang, client)
+    return redirect(url_for("public.venue", venue_id=venue_id, merci=number, **keep_presentation(request.args),
+                            _anchor="signaler"))  # fmt: skip
+
+
+def reports_path(settings):
+    """The error reports' SQLite file, beside the store."""
+    return settings.store_path.with_name("reports.sqlite")
+
+
+@bp.get("/integrer")
+def embed_help():
+    communes = gazette(_settings().store_path).table.sort_values("nom")
+    chosen = request.args.get("commune", "")
+    snippet = None
+    if chosen:
+        if chosen not in communes.index:
+            raise BadRequest(f"unknown commune code « {chosen[:10]} »")
+        src = url_for("public.home", q=communes.at[chosen, "nom"], embed="1", lang=g.lang, _external=True)
+        title = i18n.text("site_name", g.lang)
+        snippet = (f'<iframe src="{src}" title="{title}" width="100%" height="640" loading="lazy" '
+                   'style="border:0"></iframe>')  # fmt: skip
+    return render_template("embed_help.html", communes=communes, chosen=chosen, snippet=snippet,
+                           keep=keep_presentation(request.args))  # fmt: skip

@@ -1,0 +1,115 @@
+/* Enhancements only: the search, the list and the details work without this file. */
+(function () {
+  "use strict";
+  var params = new URLSearchParams(window.location.search);
+  var lang = params.get("lang") === "en" ? "en" : "fr";
+
+  // "Autour de moi": browser geolocation, then the same search page with lon/lat in the URL.
+  var near = document.getElementById("near-me");
+  if (near && "geolocation" in navigator) {
+    near.hidden = false;
+    near.addEventListener("click", function () {
+      var status = document.getElementById("near-me-status");
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var next = new URLSearchParams(window.location.search);
+        next.delete("q"); next.delete("page");
+        next.set("lon", pos.coords.longitude.toFixed(5));
+        next.set("lat", pos.coords.latitude.toFixed(5));
+        window.location.search = next.toString();
+      }, function () {
+        if (status) { status.textContent = near.getAttribute("data-denied"); }
+      }, { timeout: 10000, maximumAge: 60000 });
+    });
+  }
+
+  // Suggestions for the search box: communes and postcodes, answered by our own API.
+  var input = document.getElementById("q");
+  var list = document.getElementById("q-suggestions");
+  var timer = null;
+  if (input && list) {
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { return; }
+      timer = setTimeout(function () {
+        fetch("/api/places?q=" + encodeURIComponent(q)).then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (places) {
+            list.textContent = "";
+            places.forEach(function (p) {
+              var option = document.createElement("option");
+              option.value = p.label.split(" (")[0];
+              option.textContent = p.label;
+              list.appendChild(option);
+            });
+          }).catch(function () {});
+      }, 200);
+    });
+  }
+
+  // The map: venues of the visible area, from the API, in clusters. Text only (never HTML).
+  var frame = document.querySelector("[data-map]");
+  if (!frame || !window.L) { return; }
+  var map = window[frame.getAttribute("data-map")];
+  if (!map) { return; }
+  var cluster = L.markerClusterGroup({ showCoverageOnHover: false });
+  map.addLayer(cluster);
+  var filters = ["service", "modalite", "public", "label"];
+  var colour = function (labels) {
+    if (labels.indexOf("France Services") >= 0) { return "#000091"; }
+    if (labels.indexOf("Conseiller numérique") >= 0) { return "#b45309"; }
+    return "#15803d";
+  };
+  var popup = function (props) {
+    var box = document.createElement("div");
+    var link = document.createElement("a");
+    link.href = props.url; link.textContent = props.nom || "—";
+    var title = document.createElement("strong"); title.appendChild(link); box.appendChild(title);
+    var status = document.createElement("div"); status.textContent = props.status; box.appendChild(status);
+    var where = document.createElement("div");
+    where.textContent = [props.adresse, props.code_postal, props.commune].filter(Boolean).join(" ");
+    box.appendChild(where);
+    return box;
+  };
+  var seen = {};
+  var load = function () {
+    if (map.getZoom() < 11) { return; }
+    var b = map.getBounds();
+    var query = new URLSearchParams();
+    query.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (x) { return x.toFixed(5); }).join(","));
+    query.set("limit", "100");
+    if (lang === "en") { query.set("lang", "en"); }
+    filters.forEach(function (f) { params.getAll(f).forEach(function (v) { query.append(f, v); }); });
+    if (params.get("gratuit") === "1") { query.append("frais", "Gratuit"); query.append("frais", "Gratuit sous condition"); }
+    var page = function (offset) {
+      query.set("offset", String(offset));
+      fetch("/api/venues?" + query.toString()).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+        if (!data) { return; }
+        data.features.forEach(function (f) {
+          if (!f.geometry || seen[f.id]) { return; }
+          seen[f.id] = true;
+          var c = f.geometry.coordinates;
+          var marker = L.circleMarker([c[1], c[0]], { radius: 8, color: "#fff", weight: 2, fillOpacity: 1,
+                                                      fillColor: colour(f.properties.labels || []) });
+          marker.bindPopup(popup(f.properties));
+          cluster.addLayer(marker);
+        });
+        if (data.next && offset + data.limit < Math.min(data.total, 500)) { page(offset + data.limit); }
+      }).catch(function () {});
+    };
+    page(0);
+  };
+  map.on("moveend", load);
+  load();
+
+  // Locate control: centre the map on the visitor.
+  var Locate = L.Control.extend({
+    onAdd: function () {
+      var button = L.DomUtil.create("button", "leaflet-bar locate");
+      button.type = "button";
+      button.textContent = lang === "en" ? "My position" : "Ma position";
+      L.DomEvent.on(button, "click", function (e) { L.DomEvent.stop(e); map.locate({ setView: true, maxZoom: 15 }); });
+      return button;
+    }
+  });
+  map.addControl(new Locate({ position: "topleft" }));
+})();
