@@ -22,3 +22,12 @@ def normalise_phone(text: str) -> str | None:
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             return e164 if _STANDARD.fullmatch(e164) else None
     return None
+
+
+def display_phone(e164: str) -> str:
+    """The number as people write it in France (``01 47 18 06 73``), or unchanged if unreadable."""
+    try:
+        number = phonenumbers.parse(e164, "FR")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

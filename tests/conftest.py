@@ -190,3 +190,18 @@ def make_settings(data_server, tmp_path):
         return load_settings(path)
 
     return make
+
+
+def mirror_settings(folder: Path, testdata: Path, store_name: str = "store.gpkg"):
+    """The project's config.yaml in offline mirror mode (the real files read in place), with the
+    store, reports, caches and dedupe files in ``folder``, geocoding off and a fixed reference week."""
+    from inclusion_map.config import load_settings
+
+    settings = load_settings(ROOT / "config.yaml", mirror=str(testdata))
+    return settings.with_overrides(
+        store={"path": str(folder / store_name), "reports_dir": str(folder / "reports")},
+        geocoding={"enabled": False},
+        http={"cache_dir": str(folder / "http")},
+        dedupe={"decisions_file": str(folder / "decisions.csv"), "review_file": str(folder / "review.csv")},
+        coverage={"reference_week": "2026-11-30"},
+    )

@@ -13,25 +13,17 @@ import pytest
 from click.testing import CliRunner
 
 from inclusion_map.catalogue import load_catalogue
-from inclusion_map.config import load_settings
 from inclusion_map.errors import BadRequest, NotFound
 from inclusion_map.geo.build import run_build
 from inclusion_map.geo.gaps import SERVICE_SLUGS, GapOptions, analyse
 from inclusion_map.geo.gaps_output import run_gaps
 from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.store import GeoPackageStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, mirror_settings
 
 
 def settings_in(folder, testdata, store_name="store.gpkg"):
-    settings = load_settings(ROOT / "config.yaml", mirror=str(testdata))
-    return settings.with_overrides(
-        store={"path": str(folder / store_name), "reports_dir": str(folder / "reports")},
-        geocoding={"enabled": False},
-        http={"cache_dir": str(folder / "http")},
-        dedupe={"decisions_file": str(folder / "decisions.csv"), "review_file": str(folder / "review.csv")},
-        coverage={"reference_week": "2026-11-30"},
-    )
+    return mirror_settings(folder, testdata, store_name)
 
 
 @pytest.fixture(scope="module")

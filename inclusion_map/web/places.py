@@ -54,9 +54,11 @@ class Gazette:
     def search(self, query: str) -> list[Place]:
         """Communes matching a name (exact, then prefix, then contained) or a postcode."""
         q = (query or "").strip()
-        if re.fullmatch(r"\d{5}", q):
-            hits = self.table[self.table["codes_postaux"].str.split("|").map(lambda pcs: q in pcs)]
-            return [Place(f"{r.nom} ({q})", r.lon, r.lat, "postcode", code) for code, r in hits.iterrows()]
+        if re.fullmatch(r"\d{2,5}", q):  # a postcode, or its beginning while typing
+            codes = self.table["codes_postaux"].str.split("|")
+            hits = self.table[codes.map(lambda pcs: any(pc.startswith(q) for pc in pcs))]
+            return [Place(f"{r.nom} ({next(pc for pc in r.codes_postaux.split('|') if pc.startswith(q))})", r.lon,
+                          r.lat, "postcode", code) for code, r in hits.sort_values("nom").iterrows()]  # fmt: skip
         key = fold(q)
         if not key:
             return []

@@ -80,7 +80,8 @@ def venue(venue_id: str):
     monday = date.today() - timedelta(days=date.today().weekday())
     item = decorate(record, now, g.lang)
     return render_template("venue.html", item=item, week=week(record.get("horaires"), monday, g.lang),
-                           fresh=freshness(record, _settings().thresholds.stale_months, now.date()),
+                           fresh=freshness(record, _settings().thresholds.stale_months, now.date(),
+                                           {name: cfg.title for name, cfg in _settings().sources.items()}),
                            kinds=i18n.REPORT_KINDS, thanks=request.args.get("merci"), split=split,
                            keep=keep_presentation(request.args), status_now=status(record.get("horaires"), now, g.lang),
                            form=None, form_error=None)  # fmt: skip

@@ -50,9 +50,9 @@ FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "frais": ("frais_a_charge", vocab.FRAIS),
     "labels": ("dispositif_programmes_nationaux", vocab.DISPOSITIFS),
 }
-# The standard's fields plus the provenance columns worth showing; internal ones (harvester,
-# source_id(s), provenance, harvested_at, geocode_score) stay out of the items.
-PUBLIC_FIELDS = (*FIELDS, "sources", "geocode_precision", "nb_aidants")
+# The standard's fields plus the provenance worth showing (each source with its id and update
+# date, as JSON); internal columns (harvester, source_id(s), harvested_at, geocode_score) stay out.
+PUBLIC_FIELDS = (*FIELDS, "sources", "provenance", "geocode_precision", "nb_aidants")
 MAX_RADIUS_M = 50_000
 MAX_BBOX_DEG = 2.0
 MAX_LIMIT = 100

@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 from urllib.parse import quote
 
+from ..phones import display_phone
 from .hours_text import status
 
 MAIN_LABELS = {"France Services": "France Services", "Conseillers numériques": "Conseiller numérique",
@@ -43,7 +44,7 @@ def decorate(record: dict, now: datetime, lang: str) -> dict:
     destination = f"{lat},{lon}" if lat is not None and lon is not None else \
         quote(f"{record.get('adresse') or ''} {record.get('code_postal') or ''} {record.get('commune') or ''}")  # fmt: skip
     item["directions_url"] = f"https://www.openstreetmap.org/directions?to={destination}"
-    item["phones"] = split(record.get("telephone"))
+    item["phones"] = [(p, display_phone(p)) for p in split(record.get("telephone"))]
     item["emails"] = split(record.get("courriels"))
     item["websites"] = [w for w in split(record.get("site_web")) if w.startswith(("http://", "https://"))]
     rdv = record.get("prise_rdv")
@@ -53,7 +54,7 @@ def decorate(record: dict, now: datetime, lang: str) -> dict:
     return item
 
 
-def freshness(record: dict, stale_months: int, today: date) -> dict:
+def freshness(record: dict, stale_months: int, today: date, titles: dict[str, str] | None = None) -> dict:
     """The record's update date, whether it is older than ``stale_months``, and its sources."""
     updated = None
     raw = record.get("date_maj")
@@ -64,8 +65,11 @@ def freshness(record: dict, stale_months: int, today: date) -> dict:
             updated = None
     stale = updated is None or (today - updated).days > stale_months * 30.4
     sources = split(record.get("sources")) or split(record.get("source"))
-    return {"updated": updated, "stale": stale, "months": stale_months, "sources": sources,
-            "provenance": _provenance(record.get("provenance"))}  # fmt: skip
+    titles = titles or {}
+    provenance = [{**p, "title": titles.get(p.get("harvester"), p.get("source") or p.get("harvester"))}
+                  for p in _provenance(record.get("provenance"))]  # fmt: skip
+    return {"updated": updated, "stale": stale, "months": stale_months,
+            "sources": [titles.get(s, s) for s in sources], "provenance": provenance}  # fmt: skip
 
 
 def _provenance(raw) -> list[dict]:
