@@ -273,6 +273,26 @@ def gaps(service, subterritory, threshold_min, slot, suggest, candidates, close,
 
 
 @main.command()
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@config_option
+@_friendly
+def reports(limit, config_path):
+    """List the error reports left by the public on venue pages (newest first)."""
+    from .web.public import reports_path
+    from .web.reports_store import ReportStore
+
+    settings = _settings(config_path)
+    rows = ReportStore(reports_path(settings)).list(limit)
+    table = Table(title=f"Error reports ({reports_path(settings)})", title_justify="left")
+    for col in ("#", "when", "venue", "what", "message", "contact", "status"):
+        table.add_column(col, overflow="fold", max_width=60 if col == "message" else None)
+    for r in rows:
+        table.add_row(str(r["id"]), r["created_at"], f"{r['venue_name']} ({r['venue_id']})", r["kind"], r["message"],
+                      r["contact"] or "", r["status"])  # fmt: skip
+    console.print(table if rows else "No error report yet.")
+
+
+@main.command()
 @config_option
 @_friendly
 def layers(config_path):
