@@ -199,3 +199,29 @@ def test_empty_store_says_what_to_do(tmp_path, testdata):
     app = create_app(mirror_settings(tmp_path, testdata, "empty.gpkg"))
     html = unescape(app.test_client().get("/?q=Orly").get_data(as_text=True))
     assert "Aucun lieu n'est encore chargé" in html and "python run.py harvest" in html
+
+
+def test_address_search_through_the_ban(settings, httpserver):
+    """A SYNTHETIC BAN search endpoint on the local server answers one address in Vitry-sur-Seine."""
+    from inclusion_map.web import places
+
+    places._BAN_DOWN_UNTIL[0] = 0.0
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [2.3925, 48.7872]},
+               "properties": {"label": "12 Rue Germain Pinson 94400 Vitry-sur-Seine", "citycode": "94081"}}  # fmt: skip
+    httpserver.expect_request("/search/").respond_with_json({"type": "FeatureCollection", "features": [feature]})
+    with_ban = settings.with_overrides(geocoding={"enabled": True, "url": httpserver.url_for("/search/csv/")})
+    client = create_app(with_ban).test_client()
+    html = client.get("/?q=12 rue Germain Pinson Vitry").get_data(as_text=True)
+    assert "Lieux près de 12 Rue Germain Pinson 94400 Vitry-sur-Seine" in html and len(cards(html)) == 20
+    suggestions = client.get("/api/places?q=12 rue Germain").get_json()
+    assert suggestions[0]["kind"] == "address"
+
+
+def test_address_search_when_the_ban_is_down(settings):
+    from inclusion_map.web import places
+
+    places._BAN_DOWN_UNTIL[0] = 0.0
+    down = settings.with_overrides(geocoding={"enabled": True, "url": "http://127.0.0.1:9/search/csv/"})
+    html = unescape(create_app(down).test_client().get("/?q=12 rue de la Paix").get_data(as_text=True))
+    assert "La recherche d'adresse n'est pas disponible" in html
+    places._BAN_DOWN_UNTIL[0] = 0.0

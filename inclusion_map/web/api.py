@@ -8,11 +8,13 @@ message and a hint, never a 500.
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from ..errors import BadRequest, NotFound
 from . import now_local
-from .places import gazette
+from .places import AddressSearchUnavailable, ban_search, gazette
 from .venue_index import get_index
 from .view_helpers import decorate
 
@@ -84,6 +86,12 @@ def places():
     q = (request.args.get("q") or "").strip()
     if len(q) > 200:
         raise BadRequest("q is too long (200 characters at most)")
-    found = gazette(_store_path()).search(q)[:10] if len(q) >= 2 else []
+    gaz = gazette(_store_path())
+    found = gaz.search(q)[:10] if len(q) >= 2 else []
+    settings = current_app.config["SETTINGS"]
+    if len(found) < 5 and len(q) >= 3 and not q.isdigit() and settings.geocoding.enabled:
+        with contextlib.suppress(AddressSearchUnavailable):  # addresses of the territory, when the BAN answers
+            found += [p for p in ban_search(q, settings.geocoding.url, limit=5, autocomplete=True)
+                      if gaz.contains(p.lon, p.lat)]  # fmt: skip
     return jsonify([{"label": p.label, "lon": p.lon, "lat": p.lat, "kind": p.kind, "code_insee": p.code_insee}
                     for p in found])  # fmt: skip

@@ -86,16 +86,38 @@ def gazette(store_path: Path) -> Gazette:
     return cached[1]
 
 
-def search_address(query: str, ban_csv_url: str, session: requests.Session, timeout_s: float = 3.0) -> Place | None:
-    """Geocode an address with the BAN's search API (``…/search/``, beside the CSV endpoint)."""
+_BAN_DOWN_UNTIL = [0.0]  # after a failure, pages stop asking the BAN for a minute
+_SESSION = requests.Session()  # no retries here: a visitor is waiting
+_SESSION.headers["User-Agent"] = "inclusion_map (public site)"
+
+
+def ban_search(query: str, ban_csv_url: str, limit: int = 1, autocomplete: bool = False,
+               timeout_s: float = 2.0) -> list[Place]:  # fmt: skip
+    """Addresses from the BAN's search API (``…/search/``, beside the CSV endpoint).
+
+    Raises
+    ------
+    AddressSearchUnavailable
+        When the BAN cannot be reached (or failed less than a minute ago).
+    """
+    import time
+
+    if time.monotonic() < _BAN_DOWN_UNTIL[0]:
+        raise AddressSearchUnavailable("the address search failed a moment ago")
     url = ban_csv_url.rstrip("/").removesuffix("/csv") + "/"
+    params = {"q": query[:200], "limit": limit, "autocomplete": int(autocomplete)}
     try:
-        response = session.get(url, params={"q": query[:200], "limit": 1}, timeout=timeout_s)
+        response = _SESSION.get(url, params=params, timeout=timeout_s)
         response.raise_for_status()
         features = response.json().get("features") or []
     except (requests.RequestException, ValueError, AttributeError) as exc:
+        _BAN_DOWN_UNTIL[0] = time.monotonic() + 60
         raise AddressSearchUnavailable(str(exc)) from None
-    if not features:
-        return None
-    props, (lon, lat) = features[0].get("properties", {}), features[0]["geometry"]["coordinates"]
-    return Place(props.get("label") or query, float(lon), float(lat), "address", props.get("citycode"))
+    places = []
+    for feature in features:
+        try:
+            props, (lon, lat) = feature.get("properties", {}), feature["geometry"]["coordinates"]
+            places.append(Place(props.get("label") or query, float(lon), float(lat), "address", props.get("citycode")))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return places

@@ -11,7 +11,7 @@ from . import i18n, now_local, security
 from .filters import LABELS_SHOWN, PAGE_SIZE, RADII_KM, keep_presentation, page_url, parse_search
 from .hours_text import status, week
 from .mapview import results_map
-from .places import AddressSearchUnavailable, Place, gazette, search_address
+from .places import AddressSearchUnavailable, Place, ban_search, gazette
 from .reports_store import ReportStore
 from .venue_index import get_index
 from .view_helpers import decorate, freshness, split
@@ -41,13 +41,11 @@ def _resolve_place(search) -> tuple[Place | None, list[Place], str | None]:
         return None, found[:20], None
     if settings.geocoding.enabled and not search.q.isdigit():
         try:
-            from .._http import make_session
-
-            place = search_address(search.q, settings.geocoding.url, make_session(settings.http))
+            hits = ban_search(search.q, settings.geocoding.url)
         except AddressSearchUnavailable:
             return None, [], i18n.text("address_offline", g.lang)
-        if place and gazette(settings.store_path).contains(place.lon, place.lat):
-            return place, [], None
+        if hits and gazette(settings.store_path).contains(hits[0].lon, hits[0].lat):
+            return hits[0], [], None
     return None, [], i18n.text("unknown_place", g.lang, q=search.q)
 
 
