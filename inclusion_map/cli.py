@@ -318,23 +318,33 @@ def layers(config_path):
 @click.argument("fmt", metavar="FORMAT")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Output file (default: layers/build/exports/LAYER.FORMAT).")  # fmt: skip
+@click.option("--commune", default=None, metavar="INSEE", help="Only this commune (INSEE code).")
+@click.option("--service", default=None, help="Only venues offering this service (venues layer).")
+@click.option("--bbox", default=None, metavar="MINLON,MINLAT,MAXLON,MAXLAT", help="Only features in this box.")
 @config_option
 @_friendly
-def export(layer, fmt, output, config_path):
-    """Export a layer of the store (e.g. `export venues csv`)."""
+def export(layer, fmt, output, commune, service, bbox, config_path):
+    """Export a layer: csv, geojson, gpkg, fgb or shp.zip, with a metadata sidecar (FILE.meta.json)."""
+    import json
+    import os
+
     from .export import exporter_for
-    from .store import GeoPackageStore
+    from .export.bundle import export_layer
 
     settings = _settings(config_path)
-    exporter = exporter_for(fmt)
-    store = GeoPackageStore(settings.store_path)
-    frame = store.read(layer)
-    meta = store.info(layer) if layer in store.meta() else {}
+    exporter = exporter_for(fmt, layer)
     path = Path(output) if output else settings.path(f"layers/build/exports/{layer}.{exporter.extension}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        exporter.write(frame, out, meta)
-    console.print(f"Wrote {len(frame)} rows of '{layer}' to {path}")
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("wb") as out:
+            info = export_layer(settings, layer, fmt, out, commune=commune, service=service, bbox=bbox)
+        os.replace(partial, path)  # never leave a half-written file under the final name
+    finally:
+        partial.unlink(missing_ok=True)
+    sidecar = path.with_name(path.name + ".meta.json")
+    sidecar.write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    console.print(f"Wrote {info['rows']} rows of '{layer}' to {path}\nMetadata: {sidecar}")
 
 
 if __name__ == "__main__":  # pragma: no cover

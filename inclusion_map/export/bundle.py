@@ -1,0 +1,91 @@
+"""A catalogue layer, filtered, in one format, with its metadata sidecar.
+
+The sidecar (JSON) says what the file holds: the layer's title and description, the sources with
+their licence, the licence of the file (Licence Ouverte 2.0), when the layer was harvested or
+built, the method, the product version, the filters applied and the number of rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from .. import __version__
+from ..catalogue import load_catalogue
+from ..config import Settings
+from ..errors import BadRequest, NotFound
+from ..store import GeoPackageStore
+from . import exporter_for
+
+# Column holding the INSEE commune code, per layer.
+COMMUNE_COLUMNS = {"venues": "code_insee", "communes": "code", "iris": "insee_com", "gaps": "commune",
+                   "gap_grid": "zone_code"}  # fmt: skip
+
+
+def check_bbox(bbox) -> tuple[float, float, float, float] | None:
+    """``"minlon,minlat,maxlon,maxlat"`` (WGS84 degrees) as a tuple, or a clear error."""
+    if bbox in (None, ""):
+        return None
+    parts = bbox.split(",") if isinstance(bbox, str) else list(bbox)
+    try:
+        box = tuple(float(p) for p in parts)
+    except ValueError:
+        raise BadRequest(f"bbox '{bbox}' is not four numbers: minlon,minlat,maxlon,maxlat") from None
+    if len(box) != 4 or not (-180 <= box[0] < box[2] <= 180 and -90 <= box[1] < box[3] <= 90):
+        raise BadRequest(f"bbox '{bbox}' must be minlon,minlat,maxlon,maxlat in degrees, minimum below maximum")
+    return box  # type: ignore[return-value]
+
+
+def layer_frame(settings: Settings, layer: str, commune: str | None = None, service: str | None = None,
+                bbox=None) -> tuple[pd.DataFrame, dict]:  # fmt: skip
+    """Read a catalogue layer from the store with the filters applied; returns (frame, stored meta)."""
+    catalogue = load_catalogue()
+    if layer not in catalogue:
+        raise NotFound(f"unknown layer '{layer}'", hint=f"layers: {', '.join(catalogue)}")
+    store = GeoPackageStore(settings.store_path)
+    if not (store.exists() and store.has(layer)):
+        raise NotFound(f"the layer '{layer}' has not been built yet", hint=f"run `{catalogue[layer].built_by}`")
+    frame = store.read(layer, bbox=check_bbox(bbox))
+    if commune:
+        column = COMMUNE_COLUMNS[layer]
+        frame = frame[frame[column].astype(str) == commune]
+    if service:
+        if layer != "venues":
+            raise BadRequest("the service filter applies to the venues layer only")
+        from ..geo.gaps import resolve_service
+
+        wanted = resolve_service(service)
+        frame = frame[frame["services"].fillna("").str.split("|").map(lambda s: wanted in s)]
+    return frame.reset_index(drop=True), store.meta().get(layer, {})
+
+
+def sidecar(settings: Settings, layer: str, fmt: str, meta: dict, rows: int, filters: dict,
+            permalink: str | None = None) -> dict:  # fmt: skip
+    """The metadata that goes with an exported file."""
+    spec = load_catalogue()[layer]
+    sources = meta.get("sources")
+    if not sources:
+        sources = [{"name": name, "title": cfg.title, "publisher": cfg.publisher, "licence": cfg.licence}
+                   for name, cfg in settings.sources.items() if name in spec.sources or layer == "venues"]  # fmt: skip
+    return {
+        "layer": layer, "title": spec.title, "title_en": spec.title_en, "description": spec.description,
+        "format": fmt, "rows": rows, "filters": {k: v for k, v in filters.items() if v},
+        "licence": "Licence Ouverte 2.0 (Etalab)", "licence_url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+        "sources": sources, "crs": "EPSG:4326",
+        "harvested_or_built_at": meta.get("written_at") or meta.get("built_at"),
+        "level": meta.get("level", spec.level), "method": meta.get("method") or meta.get("fragility"),
+        "built_by": spec.built_by, "product": f"inclusion_map {__version__}",
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"), "permalink": permalink,
+    }  # fmt: skip
+
+
+def export_layer(settings: Settings, layer: str, fmt: str, fileobj, commune=None, service=None, bbox=None,
+                 permalink: str | None = None) -> dict:  # fmt: skip
+    """Write ``layer`` in ``fmt`` to ``fileobj``; returns the sidecar metadata."""
+    exporter = exporter_for(fmt, layer)
+    frame, meta = layer_frame(settings, layer, commune, service, bbox)
+    filters = {"commune": commune, "service": service, "bbox": bbox}
+    info = sidecar(settings, layer, exporter.extension, meta, len(frame), filters, permalink)
+    exporter.write(frame, fileobj, {**info, "layer": layer})
+    return info
