@@ -49,10 +49,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     security.install(app)
 
     from .api import bp as api_bp
+    from .docs import bp as docs_bp
+    from .downloads import bp as downloads_bp
+    from .ogc import bp as ogc_bp
     from .public import bp as public_bp
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(api_bp)
+    for blueprint in (public_bp, api_bp, docs_bp, downloads_bp, ogc_bp):
+        app.register_blueprint(blueprint)
 
     @app.before_request
     def language():
@@ -77,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         }
 
     def wants_json() -> bool:
-        return request.path.startswith("/api/")
+        return request.path.startswith(("/api/", "/ogc/", "/exports/")) and request.path != "/api/docs"
 
     @app.errorhandler(InclusionMapError)
     def product_error(exc: InclusionMapError):

@@ -13,6 +13,7 @@ import contextlib
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from ..errors import BadRequest, NotFound
+from ..store import GeoPackageStore
 from . import now_local
 from .places import AddressSearchUnavailable, ban_search, gazette
 from .venue_index import get_index
@@ -95,3 +96,66 @@ def places():
                       if gaz.contains(p.lon, p.lat)]  # fmt: skip
     return jsonify([{"label": p.label, "lon": p.lon, "lat": p.lat, "kind": p.kind, "code_insee": p.code_insee}
                     for p in found])  # fmt: skip
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from .openapi import document
+
+    response = jsonify(document())
+    response.mimetype = "application/vnd.oai.openapi+json"
+    return response
+
+
+@bp.get("/layers")
+def layers():
+    """The catalogue: each layer with its metadata, whether it is built, and its links."""
+    from .layer_access import available, catalogue
+
+    path = _store_path()
+    built = available(path)
+    meta = GeoPackageStore(path).meta() if path.is_file() else {}
+    out = []
+    for name, spec in catalogue().items():
+        entry = spec.model_dump()
+        entry["built"] = name in built
+        entry["rows"] = meta.get(name, {}).get("rows")
+        entry["written_at"] = meta.get(name, {}).get("written_at")
+        if name in built:
+            entry["links"] = {"geojson": url_for("api.layer", name=name), "ogc": url_for("ogc.items", collection_id=name),
+                              "downloads": url_for("downloads.index")}  # fmt: skip
+        out.append(entry)
+    return jsonify({"layers": out})
+
+
+def _paged_layer(name: str, default_limit: int = 100, order: str | None = None):
+    from .layer_access import features, parse_bbox, parse_paging, read_layer, select
+
+    args = request.args
+    unknown = set(args) - {"limit", "offset", "bbox", "lang"}
+    if unknown:
+        raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}", hint="limit, offset, bbox")
+    frame, meta = read_layer(_store_path(), name)
+    limit, offset = parse_paging(args.get("limit"), args.get("offset"), default_limit)
+    matched = select(frame, parse_bbox(args.get("bbox")))
+    if order and order in matched:
+        matched = matched.sort_values(order, na_position="last")
+    page = matched.iloc[offset:offset + limit]
+    body = {"type": "FeatureCollection", "features": features(page, name), "total": len(matched), "limit": limit,
+            "offset": offset, "metadata": meta}  # fmt: skip
+    if offset + limit < len(matched):
+        body["next"] = url_for(request.endpoint, **(request.view_args or {}), **{**args.to_dict(), "offset": offset + limit})
+    response = jsonify(body)
+    response.mimetype = "application/geo+json"
+    return response
+
+
+@bp.get("/layers/<name>")
+def layer(name: str):
+    return _paged_layer(name)
+
+
+@bp.get("/gaps")
+def gaps():
+    """The last gap analysis' zones, by priority rank (run `python run.py gaps` to refresh)."""
+    return _paged_layer("gaps", default_limit=50, order="rank")

@@ -1,0 +1,100 @@
+"""Reading catalogue layers for the API, the OGC API and the downloads: cached per store file,
+filtered by bbox, paged, and turned into GeoJSON features with a stable id."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..catalogue import LayerSpec, load_catalogue
+from ..errors import BadRequest, NotFound
+from ..store import GeoPackageStore
+
+ID_COLUMNS = {"venues": "id", "communes": "code", "iris": "code_iris", "gaps": "code", "gap_grid": "cell"}
+MAX_LIMIT = 1000
+_LOCK = threading.Lock()
+_CACHE: dict[tuple[str, str], tuple[float, gpd.GeoDataFrame, dict]] = {}
+
+
+def catalogue() -> dict[str, LayerSpec]:
+    return load_catalogue()
+
+
+def available(store_path: Path) -> dict[str, LayerSpec]:
+    """The catalogue layers present in the store."""
+    store = GeoPackageStore(store_path)
+    present = set(store.layers()) if store.exists() else set()
+    return {name: spec for name, spec in catalogue().items() if name in present}
+
+
+def read_layer(store_path: Path, layer: str) -> tuple[gpd.GeoDataFrame, dict]:
+    """The whole layer (EPSG:4326) and its stored metadata, cached until the store file changes."""
+    if layer not in catalogue():
+        raise NotFound(f"unknown layer '{layer[:60]}'", hint="see /api/layers for the list")
+    if layer not in available(store_path):
+        raise NotFound(f"the layer '{layer}' has not been built yet", hint=f"run `{catalogue()[layer].built_by}`")
+    mtime = store_path.stat().st_mtime
+    key = (str(store_path), layer)
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is None or cached[0] != mtime:
+            store = GeoPackageStore(store_path)
+            frame = store.read(layer)
+            frame = frame.reset_index(drop=True)
+            cached = (mtime, frame, store.meta().get(layer, {}))
+            _CACHE[key] = cached
+    return cached[1], cached[2]
+
+
+def parse_bbox(raw) -> tuple[float, float, float, float] | None:
+    """``minlon,minlat,maxlon,maxlat`` in WGS84 degrees (OGC order), or a clear 400."""
+    from ..export.bundle import check_bbox
+
+    return check_bbox(raw)
+
+
+def parse_paging(limit, offset, default: int = 100) -> tuple[int, int]:
+    try:
+        limit = int(limit) if limit not in (None, "") else default
+        offset = int(offset) if offset not in (None, "") else 0
+    except ValueError:
+        raise BadRequest("limit and offset must be whole numbers") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest(f"limit {limit} is out of range", hint=f"1 to {MAX_LIMIT}")
+    if offset < 0:
+        raise BadRequest(f"offset {offset} is out of range", hint="0 or more")
+    return limit, offset
+
+
+def select(frame: gpd.GeoDataFrame, bbox) -> gpd.GeoDataFrame:
+    """The features intersecting ``bbox`` (all when ``None``)."""
+    if bbox is None or frame.empty:
+        return frame
+    hits = frame.sindex.query(shapely.box(*bbox), predicate="intersects")
+    return frame.iloc[np.sort(hits)]
+
+
+def features(frame: gpd.GeoDataFrame, layer: str) -> list[dict]:
+    """GeoJSON features with ``id`` from the layer's id column (RFC 7946, lon/lat)."""
+    if frame.empty:
+        return []
+    data = json.loads(frame.to_json(na="null", drop_id=True))["features"]
+    ids = frame[ID_COLUMNS[layer]].tolist() if ID_COLUMNS.get(layer) in frame else list(frame.index)
+    for feature, fid in zip(data, ids, strict=True):
+        feature["id"] = fid.item() if isinstance(fid, np.generic) else fid
+    return data
+
+
+def find(frame: gpd.GeoDataFrame, layer: str, fid: str) -> gpd.GeoDataFrame:
+    column = ID_COLUMNS[layer]
+    values = frame[column].astype(str) if column in frame else pd.Series(frame.index.astype(str))
+    hit = frame[(values == str(fid)).to_numpy()]
+    if hit.empty:
+        raise NotFound(f"no feature '{str(fid)[:80]}' in layer '{layer}'")
+    return hit.iloc[:1]

@@ -1,0 +1,119 @@
+"""OGC API – Features (Part 1: Core) over the catalogue layers, so that QGIS and scripts add every
+layer as a source: landing page, conformance, collections, items (``bbox``, ``limit``,
+``offset``, ``next`` links) and single features. JSON/GeoJSON only; WGS84 (CRS84)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+
+from .layer_access import available, catalogue, features, find, parse_bbox, parse_paging, read_layer, select
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GEOJSON = "application/geo+json"
+
+
+def _store_path():
+    return current_app.config["SETTINGS"].store_path
+
+
+def _link(endpoint: str, rel: str, media: str = "application/json", title: str | None = None, **values) -> dict:
+    link = {"href": url_for(endpoint, _external=True, **values), "rel": rel, "type": media}
+    if title:
+        link["title"] = title
+    return link
+
+
+@bp.after_request
+def cors(response):
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/")
+def landing():
+    return jsonify({
+        "title": "inclusion_map — OGC API Features",
+        "description": "Digital-help venues, territory, fragility and coverage-gap layers (Licence Ouverte 2.0).",
+        "links": [_link("ogc.landing", "self"), _link("api.openapi", "service-desc", "application/vnd.oai.openapi+json;version=3.0"),
+                  _link("docs.api_docs", "service-doc", "text/html"), _link("ogc.conformance", "conformance"),
+                  _link("ogc.collections", "data")],
+    })  # fmt: skip
+
+
+@bp.get("/conformance")
+def conformance():
+    return jsonify({"conformsTo": CONFORMANCE})
+
+
+def _collection(name: str, spec, meta: dict, frame=None) -> dict:
+    out = {
+        "id": name, "title": spec.title, "description": spec.description, "itemType": "feature",
+        "crs": [CRS84], "storageCrs": CRS84,
+        "links": [_link("ogc.collection", "self", collection_id=name),
+                  _link("ogc.items", "items", GEOJSON, collection_id=name)],
+    }  # fmt: skip
+    if frame is not None and len(frame):
+        minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
+        out["extent"] = {"spatial": {"bbox": [[minx, miny, maxx, maxy]], "crs": CRS84}}
+    out["license"] = spec.licence
+    return out
+
+
+@bp.get("/collections")
+def collections():
+    path = _store_path()
+    items = []
+    for name, spec in available(path).items():
+        frame, meta = read_layer(path, name)
+        items.append(_collection(name, spec, meta, frame))
+    return jsonify({"collections": items, "links": [_link("ogc.collections", "self")]})
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    frame, meta = read_layer(_store_path(), collection_id)
+    return jsonify(_collection(collection_id, catalogue()[collection_id], meta, frame))
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    frame, _ = read_layer(_store_path(), collection_id)
+    unknown = set(request.args) - {"bbox", "limit", "offset", "f"}
+    if unknown:
+        from ..errors import BadRequest
+
+        raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}", hint="bbox, limit, offset")
+    bbox = parse_bbox(request.args.get("bbox"))
+    limit, offset = parse_paging(request.args.get("limit"), request.args.get("offset"), default=100)
+    matched = select(frame, bbox)
+    page = matched.iloc[offset:offset + limit]
+    args = {k: v for k, v in request.args.items() if k not in ("offset",)}
+    links = [_link("ogc.items", "self", GEOJSON, collection_id=collection_id, offset=offset, **args),
+             _link("ogc.collection", "collection", collection_id=collection_id)]
+    if offset + limit < len(matched):
+        links.append(_link("ogc.items", "next", GEOJSON, collection_id=collection_id, offset=offset + limit, **args))
+    if offset > 0:
+        links.append(_link("ogc.items", "prev", GEOJSON, collection_id=collection_id,
+                           offset=max(0, offset - limit), **args))  # fmt: skip
+    body = {"type": "FeatureCollection", "features": features(page, collection_id),
+            "numberMatched": len(matched), "numberReturned": len(page), "links": links}  # fmt: skip
+    response = jsonify(body)
+    response.mimetype = GEOJSON
+    return response
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id: str, feature_id: str):
+    frame, _ = read_layer(_store_path(), collection_id)
+    feature = features(find(frame, collection_id, feature_id), collection_id)[0]
+    feature["links"] = [_link("ogc.item", "self", GEOJSON, collection_id=collection_id, feature_id=feature_id),
+                        _link("ogc.collection", "collection", collection_id=collection_id)]  # fmt: skip
+    response = jsonify(feature)
+    response.mimetype = GEOJSON
+    return response
