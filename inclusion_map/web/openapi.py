@@ -21,7 +21,7 @@ JSON = {"application/json": {"schema": {"type": "object"}}}
 GEOJSON = {"application/geo+json": {"schema": {"type": "object"}}}
 ERROR = {"description": "Bad request: the message says which value and what is accepted",
          "content": {"application/json": {"schema": {"type": "object", "properties": {
-             "error": {"type": "string"}, "hint": {"type": ["string", "null"]}, "status": {"type": "integer"}}}}}}  # fmt: skip
+             "error": {"type": "string"}, "hint": {"type": "string", "nullable": True}, "status": {"type": "integer"}}}}}}  # fmt: skip
 NOT_FOUND = {"description": "Not found", "content": JSON}
 PAGING = [_q("limit", "Items per page", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
           _q("offset", "Items to skip", {"type": "integer", "minimum": 0, "default": 0}),
@@ -33,7 +33,7 @@ def document() -> dict:
     venues_params = [
         _q("lon", "Longitude of the point (WGS84 degrees)", {"type": "number", "minimum": -180, "maximum": 180}),
         _q("lat", "Latitude of the point (WGS84 degrees)", {"type": "number", "minimum": -90, "maximum": 90}),
-        _q("radius", "Radius around the point, metres", {"type": "number", "exclusiveMinimum": 0, "maximum": 50000}),
+        _q("radius", "Radius around the point, metres", {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 50000}),
         _q("bbox", "minlon,minlat,maxlon,maxlat (WGS84, at most 2 degrees each way)", {"type": "string"}),
         _q("service", "Standard service (repeatable)", {"type": "string", "enum": list(SERVICES)}, array=True),
         _q("modalite", "Modality (repeatable)", {"type": "string", "enum": list(MODALITES_ACCOMPAGNEMENT)}, array=True),

@@ -1,0 +1,179 @@
+"""Exports, open API and OGC API Features on a store harvested, built and analysed from the real
+files (offline mirror mode): round trips through pyogrio, the national schema, a real OGC client
+(OWSLib) paging through every layer, and schemathesis against the OpenAPI document."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import zipfile
+
+import pandas as pd
+import pyogrio
+import pytest
+import schemathesis
+import waitress
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
+
+from inclusion_map.geo.build import run_build
+from inclusion_map.geo.gaps_output import run_gaps
+from inclusion_map.harvest.pipeline import run_harvest
+from inclusion_map.store import GeoPackageStore
+from inclusion_map.web import create_app
+from tests.conftest import mirror_settings
+
+LAYERS = ("venues", "communes", "gaps", "gap_grid")
+FORMATS = ("geojson", "gpkg", "fgb", "shp.zip", "csv")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, testdata):
+    folder = tmp_path_factory.mktemp("data-access")
+    settings = mirror_settings(folder, testdata)
+    run_harvest(settings)
+    run_build(settings)
+    run_gaps(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def app(built):
+    app = create_app(built)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture(scope="module")
+def live(app):
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+def _read(content: bytes, fmt: str, tmp_path):
+    path = tmp_path / f"layer.{fmt}"
+    path.write_bytes(content)
+    if fmt == "shp.zip":
+        with zipfile.ZipFile(path) as archive:
+            shp = next(n for n in archive.namelist() if n.endswith(".shp"))
+            names = dict(csv.reader(io.StringIO(archive.read("fields.csv").decode("utf-8"))))
+        frame = pyogrio.read_dataframe(f"/vsizip/{path}/{shp}")
+        return frame.rename(columns={short: full for full, short in names.items()})
+    if fmt == "csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return pyogrio.read_dataframe(path)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("layer", LAYERS)
+def test_every_layer_round_trips_in_every_format(app, built, layer, fmt, tmp_path):
+    original = GeoPackageStore(built.store_path).read(layer)
+    response = app.test_client().get(f"/exports/{layer}.{fmt}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "describedby" in response.headers["Link"]
+    back = _read(response.data, fmt, tmp_path)
+    assert len(back) == len(original)
+    if fmt != "csv":
+        assert back.crs.to_epsg() == 4326
+        assert back.geometry.notna().sum() == original.geometry.notna().sum()
+    text_columns = [c for c in original.columns if original[c].dtype == object and c != "geometry"]
+    key = {"venues": "nom", "communes": "nom", "gaps": "nom", "gap_grid": "zone_code"}[layer]
+    if fmt == "csv" and layer == "venues":  # the national standard's columns only
+        text_columns = [c for c in text_columns if c in back.columns]
+    for col in text_columns:
+        want = original[col].fillna("").astype(str)
+        got = back[col].fillna("").astype(str) if col in back else None
+        assert got is not None, f"{col} missing from {fmt}"
+        short = want.str.len() <= 254  # Shapefile cuts longer texts
+        assert (got[short.to_numpy()].to_numpy() == want[short].to_numpy()).all(), f"{layer}.{fmt}: {col} changed"
+    if layer != "gap_grid":
+        assert any(ch in "".join(back[key].astype(str)) for ch in "éèÿç")  # accents intact
+
+
+def test_metadata_sidecar_and_filters(app):
+    client = app.test_client()
+    meta = client.get("/exports/venues.gpkg.meta.json?commune=94081").get_json()
+    assert meta["licence"].startswith("Licence Ouverte 2.0") and meta["filters"] == {"commune": "94081"}
+    assert meta["permalink"].endswith("/exports/venues.gpkg?commune=94081") and meta["rows"] > 0
+    assert {s["title"] for s in meta["sources"]} >= {"Liste des France services"}
+    one = json.loads(client.get("/exports/venues.geojson?commune=94081").data)
+    assert len(one["features"]) == meta["rows"]
+    assert all(f["properties"]["code_insee"] == "94081" for f in one["features"])
+    box = client.get("/exports/communes.geojson?bbox=2.35,48.76,2.42,48.80").get_json()
+    assert 0 < len(box["features"]) < 24
+    for bad in ("/exports/venues.xls", "/exports/communes.csv?service=demarches", "/exports/venues.csv?bbox=1,2",
+                "/exports/venues.csv?colour=red"):  # fmt: skip
+        assert client.get(bad).status_code == 400, bad
+    assert client.get("/exports/nope.csv").status_code == 404
+
+
+def test_venues_csv_download_is_valid_against_the_national_schema(app, testdata, tmp_path):
+    from frictionless import Resource, Schema, system
+
+    out = tmp_path / "venues.csv"
+    out.write_bytes(app.test_client().get("/exports/venues.csv").data)
+    with system.use_context(trusted=True):
+        report = Resource(str(out), schema=Schema(str(testdata / "schema/standard-mediation-num_schema.json"))).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+
+
+def test_api_layers_and_gaps(app):
+    client = app.test_client()
+    listed = {entry["name"]: entry for entry in client.get("/api/layers").get_json()["layers"]}
+    assert listed["communes"]["built"] and listed["communes"]["rows"] == 24 and not listed["iris"]["built"]
+    page = client.get("/api/layers/communes?limit=10").get_json()
+    assert page["total"] == 24 and len(page["features"]) == 10 and page["metadata"]["level"] == "commune"
+    rest = client.get(page["next"]).get_json()
+    assert {f["id"] for f in rest["features"]}.isdisjoint(f["id"] for f in page["features"])
+    gaps = client.get("/api/gaps?limit=24").get_json()
+    assert [f["properties"]["rank"] for f in gaps["features"]] == list(range(1, 25))
+    assert client.get("/api/layers/iris").status_code == 404
+    assert client.get("/api/layers/communes?limit=5000").status_code == 400
+    assert client.get("/api/docs").status_code == 200
+
+
+def test_owslib_pages_through_every_layer(live, built):
+    from owslib.ogcapi.features import Features
+
+    service = Features(f"{live}/ogc/")
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in service.conformance()["conformsTo"]
+    collections = {c["id"] for c in service.collections()["collections"]}
+    assert collections == set(LAYERS)
+    store = GeoPackageStore(built.store_path)
+    for name in LAYERS:
+        seen, offset = [], 0
+        while True:
+            page = service.collection_items(name, limit=500, offset=offset)
+            seen += [f["id"] for f in page["features"]]
+            if not any(link["rel"] == "next" for link in page["links"]):
+                break
+            offset += page["numberReturned"]
+        assert len(seen) == len(set(seen)) == len(store.read(name)) == page["numberMatched"], name
+        one = service.collection_item(name, str(seen[0]))
+        assert str(one["id"]) == str(seen[0])
+
+
+def test_openapi_finds_no_server_error(app):
+    """schemathesis generates requests from the OpenAPI document (valid and invalid values)."""
+    from hypothesis import given
+
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    failures, calls = [], []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @hsettings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @given(case=operation.as_strategy())
+        def check(case):
+            response = case.call()
+            calls.append(response.status_code)
+            if response.status_code >= 500:
+                failures.append(f"{case.method} {case.formatted_path} {case.query}: {response.status_code}")
+
+        check()
+    assert len(calls) > 100 and not failures, failures[:5]
