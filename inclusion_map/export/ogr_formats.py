@@ -12,6 +12,7 @@ import csv
 import io
 import shutil
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -82,7 +83,9 @@ class ShapefileZipExporter:
         frame = frame.rename(columns=names)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"{layer}.shp"
-            pyogrio.write_dataframe(frame, path, driver="ESRI Shapefile", encoding="UTF-8")
+            with warnings.catch_warnings():  # texts over 254 characters are cut: a documented Shapefile limit
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pyogrio.write_dataframe(frame, path, driver="ESRI Shapefile", encoding="UTF-8")
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerow(["field", "shapefile_field"])
