@@ -65,12 +65,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.context_processor
     def helpers():
         from .filters import keep_presentation, page_url
+        from .view_helpers import date_text
 
         lang = getattr(g, "lang", "fr")
         return {
             "switch_url": page_url(request.args, lang="en" if lang == "fr" else None),
             "printing": request.args.get("print") == "1",
             "keep": keep_presentation(request.args),
+            "date_text": lambda value: date_text(value, lang),
             "t": lambda key, **values: i18n.text(key, lang, **values),
             "v": lambda label: i18n.value(label, lang),
             "lang": lang,

@@ -80,7 +80,7 @@ def venue(venue_id: str):
     return render_template("venue.html", item=item, week=week(record.get("horaires"), monday, g.lang),
                            fresh=freshness(record, _settings().thresholds.stale_months, now.date(),
                                            {name: cfg.title for name, cfg in _settings().sources.items()}),
-                           kinds=i18n.REPORT_KINDS, thanks=request.args.get("merci"), split=split,
+                           kinds=i18n.REPORT_KINDS, thanks=_digits(request.args.get("merci")), split=split,
                            keep=keep_presentation(request.args), status_now=status(record.get("horaires"), now, g.lang),
                            form=None, form_error=None)  # fmt: skip
 
@@ -110,6 +110,11 @@ def report(venue_id: str):
                             _anchor="signaler"))  # fmt: skip
 
 
+def _digits(value: str | None) -> str | None:
+    """A report number for the thank-you notice; anything else is ignored (it would be shown)."""
+    return value if value and value.isdigit() and len(value) < 10 else None
+
+
 def reports_path(settings):
     """The error reports' SQLite file, beside the store."""
     return settings.store_path.with_name("reports.sqlite")
@@ -126,6 +131,6 @@ def embed_help():
         src = url_for("public.home", q=communes.at[chosen, "nom"], embed="1", lang=g.lang, _external=True)
         title = i18n.text("site_name", g.lang)
         snippet = (f'<iframe src="{src}" title="{title}" width="100%" height="640" loading="lazy" '
-                   'style="border:0"></iframe>')  # fmt: skip
+                   'allow="geolocation" style="border:0"></iframe>')  # fmt: skip
     return render_template("embed_help.html", communes=communes, chosen=chosen, snippet=snippet,
                            keep=keep_presentation(request.args))  # fmt: skip

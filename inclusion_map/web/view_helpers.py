@@ -9,8 +9,24 @@ from urllib.parse import quote
 from ..phones import display_phone
 from .hours_text import status
 
-MAIN_LABELS = {"France Services": "France Services", "Conseillers numériques": "Conseiller numérique",
-               "Aidants Connect": "Aidants Connect"}  # fmt: skip
+MAIN_LABELS = {"France Services": ("France Services", "France Services"),
+               "Conseillers numériques": ("Conseiller numérique", "Digital adviser"),
+               "Aidants Connect": ("Aidants Connect", "Aidants Connect")}  # fmt: skip
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre")  # fmt: skip
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")  # fmt: skip
+
+
+def date_text(value, lang: str) -> str:
+    """``2022-07-26`` as « 26 juillet 2022 » (or "26 July 2022"); other values unchanged."""
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    months = MONTHS_EN if lang == "en" else MONTHS_FR
+    first = "1er" if day.day == 1 and lang == "fr" else str(day.day)
+    return f"{first} {months[day.month - 1]} {day.year}"
 
 
 def split(value) -> list[str]:
@@ -34,11 +50,13 @@ def decorate(record: dict, now: datetime, lang: str) -> dict:
     item = dict(record)
     item["status"] = status(record.get("horaires"), now, lang)
     item["distance_text"] = distance_text(record.get("distance_m"), lang)
+    # A venue placed only at its commune's centre: its distance means little, say so.
+    item["approximate"] = record.get("geocode_precision") == "commune"
     walk = record.get("walk_min")
     item["walk_text"] = (f"{max(1, round(walk))} min à pied" if lang == "fr" else f"{max(1, round(walk))} min walk") \
         if walk is not None else None  # fmt: skip
     item["services_list"] = split(record.get("services"))
-    item["labels_list"] = [MAIN_LABELS[d] for d in split(record.get("dispositif_programmes_nationaux"))
+    item["labels_list"] = [MAIN_LABELS[d][lang == "en"] for d in split(record.get("dispositif_programmes_nationaux"))
                            if d in MAIN_LABELS]  # fmt: skip
     lat, lon = record.get("latitude"), record.get("longitude")
     destination = f"{lat},{lon}" if lat is not None and lon is not None else \

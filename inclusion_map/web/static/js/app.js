@@ -48,9 +48,19 @@
 
   // The map: venues of the visible area, from the API, in clusters. Text only (never HTML).
   var frame = document.querySelector("[data-map]");
-  if (!frame || !window.L) { return; }
-  var map = window[frame.getAttribute("data-map")];
-  if (!map) { return; }
+  if (!frame) { return; }
+  // (window[id] would be the map's <div>: browsers name elements by id, so a dedicated global is used.)
+  if (window.inclusionMap) { startMap(); } else { document.addEventListener("inclusion-map-ready", startMap); }
+
+  function startMap() {
+  if (!window.L) { return; }
+  var map = window.inclusionMap;
+  if (!map || !(map instanceof L.Map)) { return; }
+  // The searched place: a ring that is not a venue.
+  var here = [parseFloat(frame.getAttribute("data-lat")), parseFloat(frame.getAttribute("data-lon"))];
+  if (!isNaN(here[0])) {
+    L.circleMarker(here, { radius: 10, color: "#1b1b1b", weight: 3, fill: false, interactive: false }).addTo(map);
+  }
   var cluster = L.markerClusterGroup({ showCoverageOnHover: false });
   map.addLayer(cluster);
   var filters = ["service", "modalite", "public", "label"];
@@ -112,4 +122,5 @@
     }
   });
   map.addControl(new Locate({ position: "topleft" }));
+  }
 })();

@@ -1,0 +1,312 @@
+"""Figures of the territory report (``/rapport``): key figures, tables, charts and static maps.
+
+Everything is computed from the store's ``venues``, ``communes`` and ``gaps`` layers. Charts and
+maps are drawn by matplotlib (Agg, no display) into SVG strings inlined in the page: no files, no
+web tiles. Maps are drawn in Lambert-93 (EPSG:2154) so that distances and shapes are true.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import xml.etree.ElementTree as ET
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg")  # server side: never look for a display
+
+import geopandas as gpd  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from markupsafe import Markup  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from ..errors import NotFound  # noqa: E402
+
+SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", XLINK_NS)
+LAMBERT93 = 2154
+_LOCK = threading.Lock()
+PER = 10_000  # venues are counted per 10,000 inhabitants
+CLASS_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]  # ColorBrewer OrRd, 5 classes
+SHARE_BINS = [0, 0.2, 0.4, 0.6, 0.8, 1.0001]
+SHARE_COLOURS = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"]  # ColorBrewer PuBu, 5 classes
+ACCENT, MUTED, NO_DATA = "#000091", "#9aa3ad", "#d9d9d9"
+STYLE = {"font.family": "DejaVu Sans", "font.size": 8, "svg.fonttype": "none", "axes.spines.top": False,
+         "axes.spines.right": False}  # fmt: skip
+HINTS = {"venues": "python run.py harvest", "communes": "python run.py build", "gaps": "python run.py gaps"}
+WORDS = {
+    "frag_axis": ("Fragilité numérique (indice, base 100)", "Digital fragility (index, base 100)"),
+    "access_axis": ("Accessibilité (h d'aide par semaine pour 1 000 hab.)",
+                    "Accessibility (hours of help a week per 1,000 inhabitants)"),
+    "corner": ("plus fragile,\nmoins d'aide", "more fragile,\nless help"),
+    "per10k_axis": ("Lieux pour 10 000 habitants", "Venues per 10,000 inhabitants"),
+    "mean": ("moyenne du territoire", "territory average"), "venue": ("Lieu d'aide", "Venue"),
+    "no_data": ("Pas de donnée", "No data"), "beyond_area": ("À plus de {t} min à pied d'un lieu",
+                                                             "More than {t} min walk from a venue"),
+    "share_legend": ("Part des habitants à plus de {t} min", "Share of people beyond {t} min"),
+}  # fmt: skip
+
+
+def word(key: str, lang: str, **values) -> str:
+    """A chart label in ``lang`` (French unless ``en``)."""
+    fr, en = WORDS[key]
+    return (en if lang == "en" else fr).format(**values)
+
+
+def num(value, lang: str, digits: int = 0) -> str:
+    """A number written the French way (``730 551,5``) or the English way (``730,551.5``)."""
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{float(value):,.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", ",") if lang != "en" else text
+
+
+def pct(share, lang: str) -> str:
+    """A share in [0, 1] as a whole percentage (``58 %`` in French, ``58%`` in English)."""
+    return "—" if share is None or pd.isna(share) else num(100 * share, lang) + ("%" if lang == "en" else "\u202f%")
+
+
+# --- data ------------------------------------------------------------------------------------
+def load_layers(store) -> dict:
+    """The three layers and their metadata, or :class:`NotFound` naming the command to run."""
+    layers = {}
+    for name, command in HINTS.items():
+        if not store.has(name):
+            raise NotFound(f"the layer '{name}' is missing from the store", hint=f"run `{command}` first")
+        layers[name] = store.read(name)
+        layers[f"{name}_meta"] = store.info(name)
+    communes, venues, gaps = layers["communes"], layers["venues"], layers["gaps"]
+    known = venues["code_insee"].where(venues["code_insee"].isin(communes["code"]))
+    if known.isna().any():  # no or foreign INSEE code: take the commune the point falls in
+        found = gpd.sjoin(venues.loc[known.isna(), ["geometry"]], communes[["code", "geometry"]], how="left",
+                          predicate="within")  # fmt: skip
+        known = known.fillna(found["code"][~found.index.duplicated()])
+    venues["zone_commune"] = known
+    gaps["zone_commune"] = gaps["commune"] if "commune" in gaps else gaps["code"]
+    return layers
+
+
+def key_figures(communes, venues, gaps) -> dict:
+    """Counts (people, venues), venues per 10,000 inhabitants, people beyond the walking threshold
+    and the population-weighted fragility (index, base 100) of a set of communes and their zones."""
+    people = float(communes["population"].sum())
+    rated = communes["fragility"].notna() & (communes["population"] > 0)
+    weights = communes.loc[rated, "population"]
+    zone_people = float(gaps["population"].sum())
+    return {
+        "communes": len(communes), "population": people, "venues": len(venues),
+        "per10k": PER * len(venues) / people if people else None,
+        "beyond": float(gaps["pop_beyond"].sum()),
+        "beyond_share": float(gaps["pop_beyond"].sum()) / zone_people if zone_people else None,
+        "fragility": float(np.average(communes.loc[rated, "fragility"], weights=weights)) if weights.sum() else None,
+    }  # fmt: skip
+
+
+def commune_table(communes, venues, gaps) -> pd.DataFrame:
+    """One row per commune: people, venues, venues per 10,000 inhabitants, fragility, people beyond."""
+    table = communes[["code", "nom", "population", "fragility", "fragility_label", "fragility_class"]].copy()
+    table["venues"] = table["code"].map(venues["zone_commune"].value_counts()).fillna(0).astype(int)
+    table["per10k"] = PER * table["venues"] / table["population"].where(table["population"] > 0)
+    by_commune = gaps.groupby("zone_commune")[["pop_beyond", "population"]].sum()
+    table["beyond"] = table["code"].map(by_commune["pop_beyond"])
+    table["beyond_share"] = table["beyond"] / table["code"].map(by_commune["population"]).replace(0, np.nan)
+    return table.sort_values(["per10k", "nom"], ascending=[False, True], na_position="last")
+
+
+# --- SVG -------------------------------------------------------------------------------------
+def inline_svg(fig: Figure, key: str, label: str) -> Markup:
+    """The figure as an ``<svg role="img">`` element ready to inline in HTML.
+
+    The page's content security policy forbids inline styles, so matplotlib's ``style``
+    attributes become SVG presentation attributes (which CSP does not govern). Ids are kept only
+    when referenced (clip paths, markers) and prefixed with ``key``, so that several figures can
+    share a page without clashing ids.
+    """
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": key}):  # the same figure gives the same ids
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    root = ET.fromstring(text)
+    used = set(re.findall(r"url\(#([^)]+)\)", text)) | set(re.findall(r'href="#([^"]+)"', text))
+    ref = re.compile(r"url\(#([^)]+)\)")
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag in (f"{{{SVG_NS}}}metadata", f"{{{SVG_NS}}}style"):
+                parent.remove(child)
+    for el in root.iter():
+        for decl in (el.attrib.pop("style", "") or "").split(";"):
+            prop, _, value = decl.partition(":")
+            if prop.strip():
+                el.set(prop.strip(), value.strip().strip("'\""))
+        if "id" in el.attrib:
+            ident = el.attrib.pop("id")
+            if ident in used:
+                el.set("id", f"{key}-{ident}")
+        for name, value in list(el.attrib.items()):
+            if "url(#" in value:
+                el.set(name, ref.sub(lambda m: f"url(#{key}-{m.group(1)})", value))
+        href = el.get(f"{{{XLINK_NS}}}href")
+        if href and href.startswith("#"):
+            el.set(f"{{{XLINK_NS}}}href", f"#{key}-{href[1:]}")
+    for name in ("width", "height"):
+        root.attrib.pop(name, None)
+    root.attrib.update({"role": "img", "aria-label": label, "class": "report-chart", "stroke-linejoin": "round",
+                        "stroke-linecap": "butt"})  # fmt: skip
+    return Markup(ET.tostring(root, encoding="unicode"))
+
+
+@contextmanager
+def drawing():
+    """matplotlib's settings are global: draw (and save) one report at a time, in the report's style."""
+    with _LOCK, matplotlib.rc_context(STYLE):
+        yield
+
+
+def _figure(width_in: float, height_in: float) -> Figure:
+    """A figure of that size in inches (the page's text column is about 7 inches wide)."""
+    return Figure(figsize=(width_in, height_in), layout="constrained")
+
+
+def _label(ax, x, y, text, size=6.5, **kw):
+    # A pale box rather than a stroked halo: path effects turn text into heavy outlines in SVG.
+    box = {"boxstyle": "round,pad=0.12", "facecolor": "white", "alpha": 0.7, "edgecolor": "none"}
+    ax.annotate(text, (x, y), fontsize=size, bbox=box, **kw)
+
+
+# --- charts ----------------------------------------------------------------------------------
+def scatter(gaps, focus: set[str], territory: dict, lang: str) -> Figure:
+    """Fragility (x, base 100) against accessibility (y, hours a week per 1,000 inhabitants), one
+    point per zone, area proportional to its population; ``focus`` zones are coloured and named."""
+    fig = _figure(7, 4.6)
+    ax = fig.add_subplot()
+    shown = gaps[gaps["fragility"].notna() & gaps["access"].notna()]
+    size = 15 + 220 * shown["population"].fillna(0) / max(float(shown["population"].max() or 1), 1)
+    on = shown["code"].isin(focus).to_numpy()
+    ax.scatter(shown["fragility"][~on], shown["access"][~on], s=size[~on], color=MUTED, alpha=0.6, linewidths=0)
+    ax.scatter(shown["fragility"][on], shown["access"][on], s=size[on], color=ACCENT, alpha=0.8,
+               edgecolors="white", linewidths=0.6)  # fmt: skip
+    for row in shown[on].itertuples():
+        _label(ax, row.fragility, row.access, row.nom, xytext=(4, 3), textcoords="offset points")
+    weights = shown["population"].fillna(0)
+    if weights.sum() > 0:  # the territory's averages split the plane in four
+        ax.axhline(np.average(shown["access"], weights=weights), color="#555", lw=0.7, ls="--")
+    if territory.get("fragility"):
+        ax.axvline(territory["fragility"], color="#555", lw=0.7, ls="--")
+    ax.text(0.99, 0.02, word("corner", lang), transform=ax.transAxes, ha="right", va="bottom", color="#7f1d1d")
+    ax.set_xlabel(word("frag_axis", lang))
+    ax.set_ylabel(word("access_axis", lang))
+    ax.set_ylim(bottom=min(0, float(shown["access"].min() or 0)))
+    return fig
+
+
+def bars(table, focus: str | None, territory: dict, lang: str) -> Figure:
+    """Venues per 10,000 inhabitants by commune, highest first, with the territory's average."""
+    rows = table.dropna(subset=["per10k"]).iloc[::-1]
+    fig = _figure(7, max(2.4, 0.2 * len(rows) + 0.9))
+    ax = fig.add_subplot()
+    colours = [ACCENT if code == focus or focus is None else MUTED for code in rows["code"]]
+    ax.barh(rows["nom"], rows["per10k"], color=colours, height=0.7)
+    for y, value in enumerate(rows["per10k"]):
+        ax.text(value, y, " " + num(value, lang, 1), va="center", fontsize=6.5)
+    if territory.get("per10k") is not None:
+        ax.axvline(territory["per10k"], color="#b45309", lw=1, ls="--",
+                   label=f"{word('mean', lang)} ({num(territory['per10k'], lang, 1)})")  # fmt: skip
+        ax.legend(loc="lower right", frameon=False)
+    ax.set_xlabel(word("per10k_axis", lang))
+    ax.margins(x=0.08, y=0.01)
+    return fig
+
+
+# --- maps ------------------------------------------------------------------------------------
+def _map_axes(context, shown, height: float = 6.2):
+    """A map figure showing ``shown`` (a GeoDataFrame in Lambert-93), the rest of ``context`` in
+    light grey around it, with a scale bar."""
+    fig = _figure(7, height)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    rest = context[~context.index.isin(shown.index)]
+    if len(rest):
+        rest.plot(ax=ax, color="#f2f2f2", edgecolor="#c9c9c9", linewidth=0.4)
+    minx, miny, maxx, maxy = shown.total_bounds
+    pad = 0.04 * max(maxx - minx, maxy - miny)
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    span = (maxx - minx) / 5  # a scale bar about a fifth of the map, in a round number of km
+    length = max(k for k in (250, 500, 1000, 2000, 5000, 10000, 20000, 50000) if k <= max(span, 250))
+    x0, y0 = minx, miny - pad / 2
+    ax.plot([x0, x0 + length], [y0, y0], color="black", lw=2, solid_capstyle="butt")
+    ax.text(x0 + length / 2, y0 + pad / 5, f"{length / 1000:g} km", ha="center", va="bottom", fontsize=7)
+    return fig, ax
+
+
+def _simplified(zones):
+    """Zones in Lambert-93, simplified to 10 m: invisible at these scales (1 pt ≈ 30 m) and it
+    divides the SVG's size by about four."""
+    zones = zones.to_crs(LAMBERT93)
+    return zones.set_geometry(zones.simplify(10, preserve_topology=True))
+
+
+def _names(ax, zones, size=6):
+    if len(zones) <= 40:  # beyond that, names would cover the map
+        for row in zones.itertuples():
+            p = row.geometry.representative_point()
+            _label(ax, p.x, p.y, row.nom, size=size, ha="center", va="center")
+
+
+def fragility_map(communes, venues, classes: list[dict], focus: str | None, lang: str) -> Figure:
+    """Communes coloured by fragility class (relative to the territory), venues on top."""
+    context = _simplified(communes)
+    shown = context[context["code"] == focus] if focus else context
+    fig, ax = _map_axes(context, shown)
+    cls = shown["fragility_class"].astype("float")
+    colours = [CLASS_COLOURS[int(c) - 1] if pd.notna(c) and 1 <= c <= 5 else NO_DATA for c in cls]
+    shown.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.8)
+    points = venues.to_crs(LAMBERT93)
+    ax.scatter(points.geometry.x, points.geometry.y, s=14, color=ACCENT, edgecolors="white", linewidths=0.6, zorder=3)
+    _names(ax, shown, size=6 if focus is None else 9)
+    handles = []
+    for c in classes:
+        low, high = c.get("min"), c.get("max")
+        span = f"< {num(high, lang)}" if low is None else f"{num(low, lang)} – {num(high, lang)}"
+        handles.append(Patch(color=CLASS_COLOURS[int(c["class"]) - 1], label=f"{c[f'label_{lang}']} ({span})"))
+    if cls.isna().any():
+        handles.append(Patch(color=NO_DATA, label=word("no_data", lang)))
+    handles.append(Line2D([], [], marker="o", ls="", color=ACCENT, markeredgecolor="white", label=word("venue", lang)))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7)
+    return fig
+
+
+def beyond_map(gaps, venues, grid, threshold: float, focus: str | None, lang: str) -> Figure:
+    """Zones coloured by the share of their people beyond the walking threshold; grid cells beyond
+    it (when the ``gap_grid`` layer is there) hatched, venues on top."""
+    context = _simplified(gaps)
+    shown = context[context["zone_commune"] == focus] if focus else context
+    fig, ax = _map_axes(context, shown)
+    bins = np.digitize(shown["share_beyond"].fillna(-1), SHARE_BINS) - 1
+    shown.plot(ax=ax, color=[SHARE_COLOURS[b] if 0 <= b < 5 else NO_DATA for b in bins], edgecolor="white",
+               linewidth=0.8)  # fmt: skip
+    t = f"{threshold:g}"
+    handles = [Patch(color=c, label=f"{int(100 * lo)} – {min(100, int(round(100 * hi)))} %")
+               for c, lo, hi in zip(SHARE_COLOURS, SHARE_BINS, SHARE_BINS[1:], strict=False)]  # fmt: skip
+    if grid is not None and len(grid):
+        cells = grid[~grid["within"].astype(bool)].to_crs(LAMBERT93)
+        if focus:
+            cells = cells[cells["zone_code"].isin(shown["code"])]
+        if len(cells):  # one dissolved shape: a light SVG whatever the number of cells
+            gpd.GeoSeries([cells.union_all()], crs=LAMBERT93).plot(ax=ax, facecolor="none", edgecolor="#333",
+                                                                   hatch="////", linewidth=0)  # fmt: skip
+            handles.append(Patch(facecolor="white", edgecolor="#333", hatch="////", label=word("beyond_area", lang, t=t)))
+    points = venues.to_crs(LAMBERT93)
+    ax.scatter(points.geometry.x, points.geometry.y, s=10, color="#b45309", edgecolors="white", linewidths=0.5, zorder=3)
+    handles.append(Line2D([], [], marker="o", ls="", color="#b45309", markeredgecolor="white", label=word("venue", lang)))
+    _names(ax, shown, size=6 if focus is None else 9)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7,
+              title=word("share_legend", lang, t=t), title_fontsize=7, alignment="left")  # fmt: skip
+    return fig
