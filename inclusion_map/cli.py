@@ -292,6 +292,46 @@ def reports(limit, config_path):
     console.print(table if rows else "No error report yet.")
 
 
+@main.group()
+def organiser():
+    """Organiser accounts (for the write actions of /qualite and /couverture)."""
+
+
+@organiser.command("add")
+@click.argument("name")
+@click.password_option(help="The password (asked twice when not given; at least 10 characters).")
+@config_option
+@_friendly
+def organiser_add(name, password, config_path):
+    """Create or reset an organiser account (its password is stored hashed)."""
+    from .web.auth import OrganiserStore
+
+    settings = _settings(config_path)
+    OrganiserStore(settings.store_path.with_name("organisers.sqlite")).add_account(name, password)
+    console.print(f"Organiser account '{name}' saved.")
+
+
+@organiser.command("list")
+@config_option
+@_friendly
+def organiser_list(config_path):
+    """List the organiser accounts."""
+    from .web.auth import OrganiserStore
+
+    settings = _settings(config_path)
+    names = OrganiserStore(settings.store_path.with_name("organisers.sqlite")).accounts()
+    console.print("\n".join(names) if names else "No organiser account yet: python run.py organiser add NAME")
+
+
+@organiser.command("hash")
+@click.password_option()
+def organiser_hash(password):
+    """Print a password hash for INCLUSION_MAP_ORGANISER_PASSWORD_HASH (account 'organisateur')."""
+    from werkzeug.security import generate_password_hash
+
+    click.echo(generate_password_hash(password))
+
+
 @main.command()
 @config_option
 @_friendly

@@ -67,3 +67,10 @@ class ReportStore:
         with self._connect() as con:
             rows = con.execute("SELECT * FROM reports ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [dict(r) for r in rows]
+
+    def set_status(self, report_id: int, status: str) -> bool:
+        """Change a report's status; False when there is no such report."""
+        if not self.path.is_file():
+            return False
+        with self._connect() as con:
+            return con.execute("UPDATE reports SET status = ? WHERE id = ?", (status, report_id)).rowcount == 1
