@@ -50,13 +50,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .coverage_view import bp as coverage_bp
     from .docs import bp as docs_bp
     from .downloads import bp as downloads_bp
     from .ogc import bp as ogc_bp
     from .public import bp as public_bp
     from .quality import bp as quality_bp
 
-    for blueprint in (public_bp, api_bp, docs_bp, downloads_bp, ogc_bp, auth_bp, quality_bp):
+    for blueprint in (public_bp, api_bp, docs_bp, downloads_bp, ogc_bp, auth_bp, quality_bp, coverage_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request
