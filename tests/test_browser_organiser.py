@@ -50,6 +50,7 @@ def test_gap_map_loads_layers_and_sorts(page):
     expect(page).to_have_url(re.compile(r"ordre=desc"))
     first = page.locator("table.sortable tbody tr").first
     expect(first.locator("th")).to_have_text("Vitry-sur-Seine")
+    expect(page.locator(".map-frame path.leaflet-interactive").first).to_be_visible()  # zones loaded again
     first.click()  # the row zooms the map to its zone and opens its popup
     expect(page.locator(".leaflet-popup-content")).to_contain_text("Vitry-sur-Seine")
     assert not serious_violations(page, "couverture")
@@ -92,6 +93,7 @@ def test_report_page(page):
     page.goto("/rapport")
     if page.locator("h1").inner_text() == "Page introuvable":
         pytest.skip("the territory report is not registered in this app")
+    assert page.locator("figure svg").count() >= 4, (page.locator("figure").count(), page.locator("figure").first.inner_html()[:600])
     expect(page.locator("figure svg").first).to_be_visible()
     assert not serious_violations(page, "rapport")
     screenshot(page, "organiser-rapport-desktop")

@@ -56,8 +56,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .ogc import bp as ogc_bp
     from .public import bp as public_bp
     from .quality import bp as quality_bp
+    from .report import bp as report_bp
 
-    for blueprint in (public_bp, api_bp, docs_bp, downloads_bp, ogc_bp, auth_bp, quality_bp, coverage_bp):
+    for blueprint in (public_bp, api_bp, docs_bp, downloads_bp, ogc_bp, auth_bp, quality_bp, coverage_bp,
+                      report_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

@@ -7,14 +7,19 @@ folder, so making it never touches the network.
 
 from __future__ import annotations
 
+import io
 import mimetypes
+import re
+import xml.etree.ElementTree as ET
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
+import matplotlib
 import pandas as pd
 from flask import Blueprint, Response, current_app, g, render_template, request
+from markupsafe import Markup
 
 from ..errors import BadRequest
 from ..store import GeoPackageStore
@@ -22,6 +27,54 @@ from . import report_figures as rf
 
 bp = Blueprint("report", __name__)
 TOP = 10  # priority zones listed
+SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
+ET.register_namespace("", SVG_NS)  # serialise as plain <svg>, not <ns0:svg>
+ET.register_namespace("xlink", XLINK_NS)
+
+
+def inline_svg(fig, key: str, label: str) -> Markup:
+    """The figure as an ``<svg role="img">`` element ready to inline in HTML.
+
+    The page's content security policy forbids inline styles, so matplotlib's ``style``
+    attributes become SVG presentation attributes (which CSP does not govern). Ids are kept only
+    when referenced (clip paths, markers) and prefixed with ``key``, so that several figures can
+    share a page without clashing ids.
+    """
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": key}):  # the same figure gives the same ids
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    root = ET.fromstring(text)
+    used = set(re.findall(r"url\(#([^)]+)\)", text)) | set(re.findall(r'href="#([^"]+)"', text))
+    ref = re.compile(r"url\(#([^)]+)\)")
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag in (f"{{{SVG_NS}}}metadata", f"{{{SVG_NS}}}style"):
+                parent.remove(child)
+    for el in root.iter():
+        for decl in (el.attrib.pop("style", "") or "").split(";"):
+            prop, _, value = decl.partition(":")
+            if prop.strip():
+                el.set(prop.strip(), value.strip().strip("'\""))
+        if "id" in el.attrib:
+            ident = el.attrib.pop("id")
+            if ident in used:
+                el.set("id", f"{key}-{ident}")
+        for name, value in list(el.attrib.items()):
+            if "url(#" in value:
+                el.set(name, ref.sub(lambda m: f"url(#{key}-{m.group(1)})", value))
+        href = el.get(f"{{{XLINK_NS}}}href")
+        if href and href.startswith("#"):
+            el.set(f"{{{XLINK_NS}}}href", f"#{key}-{href[1:]}")
+    for name in ("width", "height"):
+        root.attrib.pop(name, None)
+    root.attrib.update({"role": "img", "aria-label": label, "class": "report-chart", "stroke-linejoin": "round",
+                        "stroke-linecap": "butt"})  # fmt: skip
+    # Other libraries may re-map namespace prefixes process-wide (ET.register_namespace is global):
+    # map them again right before serialising, so the output is always a plain <svg>.
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    return Markup(ET.tostring(root, encoding="unicode"))
 
 
 def _tr(lang: str):
@@ -59,6 +112,9 @@ def _alt(key: str, lang: str, **v) -> str:
                      "Classe la plus fragile : {names}.",
                      "Map of the communes coloured by digital fragility class, with {n} venues. Most fragile class: "
                      "{names}."),
+        "frag_map_commune": ("Carte de la commune et de ses {n} lieux d'aide, les communes voisines en gris. Classe "
+                             "de fragilité : {names}.", "Map of the commune and its {n} venues, neighbouring communes "
+                             "in grey. Fragility class: {names}."),
         "beyond_map": ("Carte de la part des habitants à plus de {t} min à pied d'un lieu, par zone ; zones hachurées "
                        "au-delà. Plus de 80 % : {names}.",
                        "Map of the share of people more than {t} min walk from a venue, by zone; hatched beyond. "
@@ -94,6 +150,8 @@ def _charts(layers, table, whole, commune, focus, ranked, zones, threshold, lang
         per10k) else ["—", "—"]  # fmt: skip
     shown = venues[venues["zone_commune"] == commune] if commune else venues
     none = "none" if lang == "en" else "aucune"
+    own = table[table["code"] == commune]
+    own_class = f"{own['fragility_label'].iloc[0]} ({rf.num(own['fragility'].iloc[0], lang)})" if len(own) else none
     with rf.drawing():
         figures = {
             "scatter": (rf.scatter(gaps, focus, whole, lang), _alt(
@@ -101,14 +159,48 @@ def _charts(layers, table, whole, commune, focus, ranked, zones, threshold, lang
             "bars": (rf.bars(table, commune, whole, lang), _alt(
                 "bars", lang, mean=rf.num(whole["per10k"], lang, 1), top=ends[0], low=ends[1])),
             "frag_map": (rf.fragility_map(communes, shown, classes, commune, lang), _alt(
-                "frag_map", lang, n=len(shown), names=", ".join(top_class["nom"]) or none)),
+                "frag_map_commune" if commune else "frag_map", lang, n=len(shown),
+                names=own_class if commune else ", ".join(top_class["nom"]) or none)),
             "beyond_map": (rf.beyond_map(gaps, shown, grid, threshold, commune, lang), _alt(
                 "beyond_map", lang, t=f"{threshold:g}",
                 names=", ".join(zones[zones["share_beyond"] > 0.8]["nom"].head(30)) or none)),
         }  # fmt: skip
         # A map's caption repeats the second sentence of its text alternative (the zones it names).
-        return {key: {"svg": rf.inline_svg(fig, key, alt), "alt": alt, "note": alt.split(". ", 1)[-1]}
+        return {key: {"svg": inline_svg(fig, key, alt), "alt": alt, "note": alt.split(". ", 1)[-1]}
                 for key, (fig, alt) in figures.items()}  # fmt: skip
+
+
+def _highlights(r: dict, table, zones, commune: str | None, lang: str) -> list[str]:
+    """A few plain sentences for the first page."""
+    tr, num, pct, th = _tr(lang), rf.num, rf.pct, f"{r['threshold']:g}"
+    w, p = r["whole"], r["part"] or r["whole"]
+    rated = table.dropna(subset=["per10k"])
+    out = [tr(f"{pct(p['beyond_share'], lang)} des habitants ({num(p['beyond'], lang)}) vivent à plus de {th} min à pied "
+              "d'un lieu d'aide numérique", f"{pct(p['beyond_share'], lang)} of the people ({num(p['beyond'], lang)}) "
+              f"live more than {th} min walk from a digital help venue")]  # fmt: skip
+    if commune:
+        out[0] += tr(f" (territoire : {pct(w['beyond_share'], lang)}).", f" (territory: {pct(w['beyond_share'], lang)}).")
+        place = list(rated["code"]).index(commune) + 1 if commune in set(rated["code"]) else None
+        out.append(tr(f"{num(p['per10k'], lang, 1)} lieux pour 10 000 habitants (territoire : {num(w['per10k'], lang, 1)})"
+                      f" : {place}ᵉ commune sur {len(rated)}.", f"{num(p['per10k'], lang, 1)} venues per 10,000 "
+                      f"inhabitants (territory: {num(w['per10k'], lang, 1)}): number {place} of {len(rated)} communes."))
+        best = zones["rank"].dropna()
+        if len(best):
+            out.append(tr(f"Meilleur rang de priorité de ses zones : {int(best.min())} sur {r['ranked']}.",
+                          f"Highest priority rank of its zones: {int(best.min())} of {r['ranked']}."))
+        return out
+    out[0] += "."
+    first = ", ".join(zones.dropna(subset=["rank"])["nom"].head(3))
+    out.insert(0, tr(f"Zones à traiter d'abord : {first}.", f"Zones to address first: {first}."))
+    if len(rated):
+        top, low = rated.iloc[0], rated.iloc[-1]
+        out.append(tr(f"Le plus de lieux pour 10 000 habitants : {top['nom']} ({num(top['per10k'], lang, 1)}) ; le moins : "
+                      f"{low['nom']} ({num(low['per10k'], lang, 1)}).", f"Most venues per 10,000 inhabitants: {top['nom']} "
+                      f"({num(top['per10k'], lang, 1)}); fewest: {low['nom']} ({num(low['per10k'], lang, 1)})."))  # fmt: skip
+    empty = list(table.loc[table["venues"] == 0, "nom"])
+    if empty:
+        out.append(tr(f"Sans aucun lieu recensé : {', '.join(empty)}.", f"No venue known in: {', '.join(empty)}."))
+    return out
 
 
 @lru_cache(maxsize=16)
@@ -134,7 +226,7 @@ def _build(path: str, stamp: int, commune: str | None, lang: str) -> dict:
     zones = ranked[ranked["zone_commune"] == commune] if commune else ranked
     focus = set(zones["code"]) if commune else set(ranked.dropna(subset=["rank"])["code"].head(TOP))
     threshold = float(meta.get("method", {}).get("threshold_min") or 15)
-    return {
+    out = {
         "territory": layers["communes_meta"].get("territory") or "",
         "commune": {"code": commune, "nom": codes[commune]} if commune else None,
         "communes": sorted(codes.items(), key=lambda item: item[1]),
@@ -150,6 +242,8 @@ def _build(path: str, stamp: int, commune: str | None, lang: str) -> dict:
         "harvested": str(layers["venues_meta"].get("harvested_at") or "")[:10], "fragility": frag,
         "sources": _sources(layers),
     }  # fmt: skip
+    out["highlights"] = _highlights(out, table, zones, commune, lang)
+    return out
 
 
 def _report_html(for_pdf: bool) -> str:

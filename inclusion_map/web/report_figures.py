@@ -1,16 +1,13 @@
 """Figures of the territory report (``/rapport``): key figures, tables, charts and static maps.
 
 Everything is computed from the store's ``venues``, ``communes`` and ``gaps`` layers. Charts and
-maps are drawn by matplotlib (Agg, no display) into SVG strings inlined in the page: no files, no
-web tiles. Maps are drawn in Lambert-93 (EPSG:2154) so that distances and shapes are true.
+maps are matplotlib figures (Agg, no display) that :mod:`.report` inlines as SVG: no files, no web
+tiles. Maps are drawn in Lambert-93 (EPSG:2154) so that distances and shapes are true.
 """
 
 from __future__ import annotations
 
-import io
-import re
 import threading
-import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 
 import matplotlib
@@ -20,16 +17,12 @@ matplotlib.use("Agg")  # server side: never look for a display
 import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from markupsafe import Markup  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from ..errors import NotFound  # noqa: E402
 
-SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", XLINK_NS)
 LAMBERT93 = 2154
 _LOCK = threading.Lock()
 PER = 10_000  # venues are counted per 10,000 inhabitants
@@ -37,8 +30,8 @@ CLASS_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]  # Color
 SHARE_BINS = [0, 0.2, 0.4, 0.6, 0.8, 1.0001]
 SHARE_COLOURS = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"]  # ColorBrewer PuBu, 5 classes
 ACCENT, MUTED, NO_DATA = "#000091", "#9aa3ad", "#d9d9d9"
-STYLE = {"font.family": "DejaVu Sans", "font.size": 8, "svg.fonttype": "none", "axes.spines.top": False,
-         "axes.spines.right": False}  # fmt: skip
+STYLE = {"font.family": "DejaVu Sans", "font.size": 8, "svg.fonttype": "none", "hatch.linewidth": 0.4,
+         "axes.spines.top": False, "axes.spines.right": False}  # fmt: skip
 HINTS = {"venues": "python run.py harvest", "communes": "python run.py build", "gaps": "python run.py gaps"}
 WORDS = {
     "frag_axis": ("Fragilité numérique (indice, base 100)", "Digital fragility (index, base 100)"),
@@ -119,48 +112,7 @@ def commune_table(communes, venues, gaps) -> pd.DataFrame:
     return table.sort_values(["per10k", "nom"], ascending=[False, True], na_position="last")
 
 
-# --- SVG -------------------------------------------------------------------------------------
-def inline_svg(fig: Figure, key: str, label: str) -> Markup:
-    """The figure as an ``<svg role="img">`` element ready to inline in HTML.
-
-    The page's content security policy forbids inline styles, so matplotlib's ``style``
-    attributes become SVG presentation attributes (which CSP does not govern). Ids are kept only
-    when referenced (clip paths, markers) and prefixed with ``key``, so that several figures can
-    share a page without clashing ids.
-    """
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": key}):  # the same figure gives the same ids
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    text = buf.getvalue()
-    root = ET.fromstring(text)
-    used = set(re.findall(r"url\(#([^)]+)\)", text)) | set(re.findall(r'href="#([^"]+)"', text))
-    ref = re.compile(r"url\(#([^)]+)\)")
-    for parent in list(root.iter()):
-        for child in list(parent):
-            if child.tag in (f"{{{SVG_NS}}}metadata", f"{{{SVG_NS}}}style"):
-                parent.remove(child)
-    for el in root.iter():
-        for decl in (el.attrib.pop("style", "") or "").split(";"):
-            prop, _, value = decl.partition(":")
-            if prop.strip():
-                el.set(prop.strip(), value.strip().strip("'\""))
-        if "id" in el.attrib:
-            ident = el.attrib.pop("id")
-            if ident in used:
-                el.set("id", f"{key}-{ident}")
-        for name, value in list(el.attrib.items()):
-            if "url(#" in value:
-                el.set(name, ref.sub(lambda m: f"url(#{key}-{m.group(1)})", value))
-        href = el.get(f"{{{XLINK_NS}}}href")
-        if href and href.startswith("#"):
-            el.set(f"{{{XLINK_NS}}}href", f"#{key}-{href[1:]}")
-    for name in ("width", "height"):
-        root.attrib.pop(name, None)
-    root.attrib.update({"role": "img", "aria-label": label, "class": "report-chart", "stroke-linejoin": "round",
-                        "stroke-linecap": "butt"})  # fmt: skip
-    return Markup(ET.tostring(root, encoding="unicode"))
-
-
+# --- drawing ---------------------------------------------------------------------------------
 @contextmanager
 def drawing():
     """matplotlib's settings are global: draw (and save) one report at a time, in the report's style."""
@@ -173,42 +125,82 @@ def _figure(width_in: float, height_in: float) -> Figure:
     return Figure(figsize=(width_in, height_in), layout="constrained")
 
 
-def _label(ax, x, y, text, size=6.5, **kw):
-    # A pale box rather than a stroked halo: path effects turn text into heavy outlines in SVG.
-    box = {"boxstyle": "round,pad=0.12", "facecolor": "white", "alpha": 0.7, "edgecolor": "none"}
-    ax.annotate(text, (x, y), fontsize=size, bbox=box, **kw)
+STEPS = [(0.0, 0.0, 0)] + [(dx, dy, k) for k in (1, 2, 3.5) for dx, dy in
+                           ((1, 0), (-1, 0), (0.7, 0.7), (0.7, -0.7), (-0.7, 0.7), (-0.7, -0.7), (0, 1), (0, -1))]
+
+
+def place_labels(fig, ax, xy, texts, radii, size: float, avoid=(), centre: bool = False) -> None:
+    """Name points without overlaps: each label takes the first free spot around its point
+    (centred first when ``centre``), farther and with a leader line when the neighbourhood is full.
+
+    ``xy`` are data coordinates, ``radii`` the markers' radii in points, ``avoid`` other markers
+    as (x, y, radius in points). Text sizes are estimated (DejaVu Sans: ~0.6 em per character).
+    """
+    fig.draw_without_rendering()  # fixes the layout, hence the data → display transform
+    scale = fig.dpi / 72
+    frame = ax.bbox
+    taken = [(x - r * scale, y - r * scale, x + r * scale, y + r * scale) for x, y, r in
+             [(*ax.transData.transform(p), r) for p, r in [*zip(xy, radii, strict=True), *((a[:2], a[2]) for a in avoid)]]]
+    box = {"boxstyle": "round,pad=0.12", "facecolor": "white", "alpha": 0.75, "edgecolor": "none"}
+    for (px, py), r, text in zip(xy, radii, texts, strict=True):
+        x, y = ax.transData.transform((px, py))
+        w, h = (0.56 * size * len(text) + 3) * scale, 1.35 * size * scale
+        best = None
+        for dx, dy, k in STEPS if centre else STEPS[1:]:
+            gap = (r + 1.5) * scale * k + (k > 1) * 4 * scale
+            cx, cy = x + dx * (gap + w / 2), y + dy * (gap + h / 2)
+            rect = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+            outside = rect[0] < frame.x0 or rect[2] > frame.x1 or rect[1] < frame.y0 or rect[3] > frame.y1
+            hits = sum(rect[0] < t[2] and t[0] < rect[2] and rect[1] < t[3] and t[1] < rect[3] for t in taken)
+            score = hits + 100 * outside + 0.1 * k
+            if best is None or score < best[0]:
+                best = (score, cx, cy, rect, k)
+            if hits == 0 and not outside:
+                break
+        _, cx, cy, rect, k = best
+        taken.append(rect)
+        ax.annotate(text, (px, py), xytext=((cx - x) / scale, (cy - y) / scale), textcoords="offset points",
+                    ha="center", va="center", fontsize=size, bbox=box, in_layout=False, zorder=4,
+                    arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#555", "shrinkA": 0, "shrinkB": r}
+                    if k > 1 else None)  # fmt: skip
 
 
 # --- charts ----------------------------------------------------------------------------------
 def scatter(gaps, focus: set[str], territory: dict, lang: str) -> Figure:
     """Fragility (x, base 100) against accessibility (y, hours a week per 1,000 inhabitants), one
-    point per zone, area proportional to its population; ``focus`` zones are coloured and named."""
-    fig = _figure(7, 4.6)
+    point per zone, area proportional to its population; ``focus`` zones are coloured and named.
+    The quadrant beyond both territory averages (more fragile, less help) is shaded."""
+    fig = _figure(7, 6.4)
     ax = fig.add_subplot()
     shown = gaps[gaps["fragility"].notna() & gaps["access"].notna()]
-    size = 15 + 220 * shown["population"].fillna(0) / max(float(shown["population"].max() or 1), 1)
+    size = (15 + 220 * shown["population"].fillna(0) / max(float(shown["population"].max() or 1), 1)).to_numpy()
     on = shown["code"].isin(focus).to_numpy()
-    ax.scatter(shown["fragility"][~on], shown["access"][~on], s=size[~on], color=MUTED, alpha=0.6, linewidths=0)
-    ax.scatter(shown["fragility"][on], shown["access"][on], s=size[on], color=ACCENT, alpha=0.8,
-               edgecolors="white", linewidths=0.6)  # fmt: skip
-    for row in shown[on].itertuples():
-        _label(ax, row.fragility, row.access, row.nom, xytext=(4, 3), textcoords="offset points")
+    x, y = shown["fragility"].to_numpy(float), shown["access"].to_numpy(float)
+    ax.scatter(x[~on], y[~on], s=size[~on], color=MUTED, alpha=0.6, linewidths=0)
+    ax.scatter(x[on], y[on], s=size[on], color=ACCENT, alpha=0.8, edgecolors="white", linewidths=0.6)
+    span = max(float(y.max() - min(y.min(), 0)), 1e-6)
+    ax.set_ylim(min(0.0, float(y.min())) - 0.04 * span, float(y.max()) + 0.06 * span)
+    ax.set_xlim(float(x.min()) - 1.5, float(x.max()) + 1.5)
     weights = shown["population"].fillna(0)
-    if weights.sum() > 0:  # the territory's averages split the plane in four
-        ax.axhline(np.average(shown["access"], weights=weights), color="#555", lw=0.7, ls="--")
-    if territory.get("fragility"):
-        ax.axvline(territory["fragility"], color="#555", lw=0.7, ls="--")
-    ax.text(0.99, 0.02, word("corner", lang), transform=ax.transAxes, ha="right", va="bottom", color="#7f1d1d")
+    if weights.sum() > 0 and territory.get("fragility"):  # the territory's averages split the plane in four
+        mean_access, mean_frag = float(np.average(y, weights=weights)), territory["fragility"]
+        ax.axhline(mean_access, color="#555", lw=0.7, ls="--")
+        ax.axvline(mean_frag, color="#555", lw=0.7, ls="--")
+        ax.axhspan(ax.get_ylim()[0], mean_access, xmin=ax.transLimits.transform((mean_frag, 0))[0], color="#fee2e2",
+                   zorder=0, lw=0)  # fmt: skip
+        ax.text(ax.get_xlim()[1], mean_access, word("corner", lang) + " ", ha="right", va="top", color="#7f1d1d")
     ax.set_xlabel(word("frag_axis", lang))
     ax.set_ylabel(word("access_axis", lang))
-    ax.set_ylim(bottom=min(0, float(shown["access"].min() or 0)))
+    radii = np.sqrt(size) / 2
+    place_labels(fig, ax, list(zip(x[on], y[on], strict=True)), list(shown["nom"][on]), radii[on], 6.5,
+                 avoid=list(zip(x[~on], y[~on], radii[~on], strict=True)))  # fmt: skip
     return fig
 
 
 def bars(table, focus: str | None, territory: dict, lang: str) -> Figure:
     """Venues per 10,000 inhabitants by commune, highest first, with the territory's average."""
     rows = table.dropna(subset=["per10k"]).iloc[::-1]
-    fig = _figure(7, max(2.4, 0.2 * len(rows) + 0.9))
+    fig = _figure(7, max(2.4, 0.17 * len(rows) + 0.9))
     ax = fig.add_subplot()
     colours = [ACCENT if code == focus or focus is None else MUTED for code in rows["code"]]
     ax.barh(rows["nom"], rows["per10k"], color=colours, height=0.7)
@@ -224,53 +216,58 @@ def bars(table, focus: str | None, territory: dict, lang: str) -> Figure:
 
 
 # --- maps ------------------------------------------------------------------------------------
-def _map_axes(context, shown, height: float = 6.2):
+def _map_axes(context, shown, lang: str):
     """A map figure showing ``shown`` (a GeoDataFrame in Lambert-93), the rest of ``context`` in
-    light grey around it, with a scale bar."""
-    fig = _figure(7, height)
+    light grey around it, with a scale bar. The figure's height follows the map's shape (the map
+    takes about 4.6 of the 7 inches of width, the legend the rest), between 3.5 and 8.5 inches."""
+    minx, miny, maxx, maxy = shown.total_bounds
+    pad = 0.04 * max(maxx - minx, maxy - miny)
+    fig = _figure(7, min(8.5, max(3.5, 4.6 * (maxy - miny + 2 * pad) / max(maxx - minx + 2 * pad, 1) + 0.3)))
     ax = fig.add_subplot()
     ax.set_axis_off()
     ax.set_aspect("equal")
     rest = context[~context.index.isin(shown.index)]
     if len(rest):
         rest.plot(ax=ax, color="#f2f2f2", edgecolor="#c9c9c9", linewidth=0.4)
-    minx, miny, maxx, maxy = shown.total_bounds
-    pad = 0.04 * max(maxx - minx, maxy - miny)
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
     span = (maxx - minx) / 5  # a scale bar about a fifth of the map, in a round number of km
     length = max(k for k in (250, 500, 1000, 2000, 5000, 10000, 20000, 50000) if k <= max(span, 250))
     x0, y0 = minx, miny - pad / 2
     ax.plot([x0, x0 + length], [y0, y0], color="black", lw=2, solid_capstyle="butt")
-    ax.text(x0 + length / 2, y0 + pad / 5, f"{length / 1000:g} km", ha="center", va="bottom", fontsize=7)
+    km = num(length / 1000, lang) if length >= 1000 else num(length / 1000, lang, 2).rstrip("0")
+    ax.text(x0 + length / 2, y0 + pad / 5, f"{km} km", ha="center", va="bottom", fontsize=7)
     return fig, ax
 
 
 def _simplified(zones):
-    """Zones in Lambert-93, simplified to 10 m: invisible at these scales (1 pt ≈ 30 m) and it
-    divides the SVG's size by about four."""
+    """Zones in Lambert-93, simplified to 10 m: invisible at these scales (1 pt ≈ 30 m), lighter SVG."""
     zones = zones.to_crs(LAMBERT93)
     return zones.set_geometry(zones.simplify(10, preserve_topology=True))
 
 
-def _names(ax, zones, size=6):
+def _venues_and_names(fig, ax, zones, venues, colour: str, focus: str | None, lang: str, handles, **legend):
+    """Venues on top of the map, the legend at its right, then the zones' names where they hide
+    neither the venues nor each other (the legend first: it changes the map's scale)."""
+    points = venues.to_crs(LAMBERT93)
+    ax.scatter(points.geometry.x, points.geometry.y, s=14, color=colour, edgecolors="white", linewidths=0.6, zorder=3)
+    marker = Line2D([], [], marker="o", ls="", color=colour, markeredgecolor="white", label=word("venue", lang))
+    ax.legend(handles=[*handles, marker], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7,
+              alignment="left", title_fontsize=7, **legend)  # fmt: skip
     if len(zones) <= 40:  # beyond that, names would cover the map
-        for row in zones.itertuples():
-            p = row.geometry.representative_point()
-            _label(ax, p.x, p.y, row.nom, size=size, ha="center", va="center")
+        anchors = [(p.x, p.y) for p in zones.geometry.representative_point()]
+        place_labels(fig, ax, anchors, list(zones["nom"]), [0] * len(anchors), 6 if focus is None else 9,
+                     avoid=[(p.x, p.y, 2.5) for p in points.geometry], centre=True)  # fmt: skip
 
 
 def fragility_map(communes, venues, classes: list[dict], focus: str | None, lang: str) -> Figure:
     """Communes coloured by fragility class (relative to the territory), venues on top."""
     context = _simplified(communes)
     shown = context[context["code"] == focus] if focus else context
-    fig, ax = _map_axes(context, shown)
+    fig, ax = _map_axes(context, shown, lang)
     cls = shown["fragility_class"].astype("float")
     colours = [CLASS_COLOURS[int(c) - 1] if pd.notna(c) and 1 <= c <= 5 else NO_DATA for c in cls]
     shown.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.8)
-    points = venues.to_crs(LAMBERT93)
-    ax.scatter(points.geometry.x, points.geometry.y, s=14, color=ACCENT, edgecolors="white", linewidths=0.6, zorder=3)
-    _names(ax, shown, size=6 if focus is None else 9)
     handles = []
     for c in classes:
         low, high = c.get("min"), c.get("max")
@@ -278,8 +275,7 @@ def fragility_map(communes, venues, classes: list[dict], focus: str | None, lang
         handles.append(Patch(color=CLASS_COLOURS[int(c["class"]) - 1], label=f"{c[f'label_{lang}']} ({span})"))
     if cls.isna().any():
         handles.append(Patch(color=NO_DATA, label=word("no_data", lang)))
-    handles.append(Line2D([], [], marker="o", ls="", color=ACCENT, markeredgecolor="white", label=word("venue", lang)))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7)
+    _venues_and_names(fig, ax, shown, venues, ACCENT, focus, lang, handles)
     return fig
 
 
@@ -288,7 +284,7 @@ def beyond_map(gaps, venues, grid, threshold: float, focus: str | None, lang: st
     it (when the ``gap_grid`` layer is there) hatched, venues on top."""
     context = _simplified(gaps)
     shown = context[context["zone_commune"] == focus] if focus else context
-    fig, ax = _map_axes(context, shown)
+    fig, ax = _map_axes(context, shown, lang)
     bins = np.digitize(shown["share_beyond"].fillna(-1), SHARE_BINS) - 1
     shown.plot(ax=ax, color=[SHARE_COLOURS[b] if 0 <= b < 5 else NO_DATA for b in bins], edgecolor="white",
                linewidth=0.8)  # fmt: skip
@@ -300,13 +296,8 @@ def beyond_map(gaps, venues, grid, threshold: float, focus: str | None, lang: st
         if focus:
             cells = cells[cells["zone_code"].isin(shown["code"])]
         if len(cells):  # one dissolved shape: a light SVG whatever the number of cells
-            gpd.GeoSeries([cells.union_all()], crs=LAMBERT93).plot(ax=ax, facecolor="none", edgecolor="#333",
-                                                                   hatch="////", linewidth=0)  # fmt: skip
-            handles.append(Patch(facecolor="white", edgecolor="#333", hatch="////", label=word("beyond_area", lang, t=t)))
-    points = venues.to_crs(LAMBERT93)
-    ax.scatter(points.geometry.x, points.geometry.y, s=10, color="#b45309", edgecolors="white", linewidths=0.5, zorder=3)
-    handles.append(Line2D([], [], marker="o", ls="", color="#b45309", markeredgecolor="white", label=word("venue", lang)))
-    _names(ax, shown, size=6 if focus is None else 9)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7,
-              title=word("share_legend", lang, t=t), title_fontsize=7, alignment="left")  # fmt: skip
+            gpd.GeoSeries([cells.union_all()], crs=LAMBERT93).plot(ax=ax, facecolor="none", edgecolor="#555",
+                                                                   hatch="///", linewidth=0)  # fmt: skip
+            handles.append(Patch(facecolor="white", edgecolor="#555", hatch="///", label=word("beyond_area", lang, t=t)))
+    _venues_and_names(fig, ax, shown, venues, "#b45309", focus, lang, handles, title=word("share_legend", lang, t=t))
     return fig

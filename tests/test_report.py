@@ -1,0 +1,217 @@
+"""The territory report (``/rapport`` and ``/rapport.pdf``) on a store harvested, built and analysed
+from the real files (offline mirror mode, read in place): key figures recomputed here from the
+layers, inline SVG figures that obey the page's content security policy, the commune variant, the
+English page, the PDF (WeasyPrint) and the errors (unknown commune, missing layers)."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from html import unescape
+
+import numpy as np
+import pyogrio
+import pytest
+
+from inclusion_map.geo.build import run_build
+from inclusion_map.geo.gaps_output import run_gaps
+from inclusion_map.harvest.pipeline import run_harvest
+from inclusion_map.store import GeoPackageStore
+from inclusion_map.web import create_app
+from inclusion_map.web.report import bp, static_fetcher
+from tests.conftest import mirror_settings
+
+TERRITORY = "Grand-Orly Seine Bièvre"
+NNBSP = "\u202f"  # French thousands separator of the report
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, testdata):
+    """One store harvested and built, copied before the gap analysis (a store without ``gaps``)."""
+    folder = tmp_path_factory.mktemp("report")
+    settings = mirror_settings(folder, testdata)
+    run_harvest(settings)
+    run_build(settings)
+    shutil.copy(settings.store_path, folder / "no-gaps.gpkg")
+    run_gaps(settings)
+    return folder, settings
+
+
+def make_client(settings):
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    if "report" not in app.blueprints:
+        app.register_blueprint(bp)
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    return make_client(built[1])
+
+
+@pytest.fixture(scope="module")
+def layers(built):
+    store = GeoPackageStore(built[1].store_path)
+    return {name: store.read(name) for name in ("communes", "venues", "gaps")}
+
+
+def text_of(html: str) -> str:
+    """Visible text, tags removed and spaces collapsed (narrow no-break spaces kept)."""
+    return re.sub(r"[ \t\n]+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def section(html: str, ident: str) -> str:
+    return html.split(f'id="{ident}"', 1)[1].split("</section>", 1)[0]
+
+
+def fr(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}".replace(",", NNBSP).replace(".", ",")
+
+
+def test_key_figures_match_the_layers(client, layers, built):
+    communes, gaps = layers["communes"], layers["gaps"]
+    population = int(communes["population"].sum())
+    venues = pyogrio.read_info(built[1].store_path, layer="venues")["features"]
+    assert population == 730_551 and venues == 51 and len(communes) == 24
+    rated = communes["fragility"].notna()
+    fragility = np.average(communes.loc[rated, "fragility"], weights=communes.loc[rated, "population"])
+    beyond = gaps["pop_beyond"].sum()
+
+    response = client.get("/rapport")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    figures = text_of(section(html, "chiffres"))
+    for expected in (f"Communes {len(communes)}", f"Habitants {fr(population)}", f"Lieux d'aide numérique {venues}",
+                     f"Lieux pour 10 000 habitants {fr(1e4 * venues / population, 1)}",
+                     f"Habitants à plus de 15 min à pied d'un lieu {fr(beyond)} ({fr(100 * beyond / gaps['population'].sum())}{NNBSP}%)",
+                     f"base 100) {fr(fragility, 1)}"):  # fmt: skip
+        assert expected in figures, expected
+    assert f"<h1>{TERRITORY}</h1>" in html and '<html lang="fr">' in html
+
+
+def test_tables_priorities_and_sources(client, layers):
+    html = client.get("/rapport").get_data(as_text=True)
+    communes, venues, gaps = layers["communes"], layers["venues"], layers["gaps"]
+    table = text_of(section(html, "lieux"))
+    counts = venues["code_insee"].value_counts()
+    for row in communes.itertuples():
+        n = int(counts.get(row.code, 0))
+        assert f"{row.nom} {fr(row.population)} {n} {fr(1e4 * n / row.population, 1)}" in table, row.nom
+    top = gaps.sort_values("rank").head(10)
+    names = re.findall(r'<th scope="row">([^<]+)</th>', section(html, "priorites"))
+    assert [unescape(n) for n in names] == list(top["nom"])
+    assert unescape(top["reason"].iloc[0]) in unescape(section(html, "priorites"))
+    method = text_of(section(html, "methode"))
+    assert "Licence Ouverte 2.0" in method and "COG 2026" in method and "4,0 km/h" in method
+    assert "Indice de fragilité numérique (La MedNum, 2020) — Licence Ouverte 2.0 2020" in method
+    assert len(re.findall(r"<tr>", section(html, "donnees"))) == len(gaps) + 1  # header + one row per zone
+
+
+def test_figures_are_accessible_inline_svg(client):
+    response = client.get("/rapport")
+    html = response.get_data(as_text=True)
+    svgs = re.findall(r"<svg\b[^>]*>.*?</svg>", html, flags=re.S)
+    assert len(svgs) == 4
+    for svg in svgs:
+        assert re.search(r'role="img"', svg) and re.search(r'aria-label="[^"]{40,}"', svg)
+        assert "style=" not in svg and "<style" not in svg  # the CSP forbids inline styles
+        assert "<text" in svg or "<path" in svg
+    figures = re.findall(r"<figure\b[^>]*>(.*?)</figure>", html, flags=re.S)
+    assert len(figures) == 4 and all("<figcaption>" in f and "<svg" in f for f in figures)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "ids clash between figures"
+    for ref in set(re.findall(r"url\(#([^)]+)\)", html)) | set(re.findall(r'href="#([^"]+)"', html)):
+        assert ref in ids, ref
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+    assert "Cachan" in re.findall(r'aria-label="([^"]+)"', svgs[0])[0]  # the first priority zone is named
+    assert 'href="/rapport.pdf"' in html and '<select id="commune" name="commune">' in html
+    assert "css/report.css" in html
+
+
+def test_commune_report(client, layers):
+    communes, venues, gaps = layers["communes"], layers["venues"], layers["gaps"]
+    vitry = communes.set_index("code").loc["94081"]
+    n = int((venues["code_insee"] == "94081").sum())
+    html = client.get("/rapport?commune=94081").get_data(as_text=True)
+    assert "<h1>Vitry-sur-Seine</h1>" in html and '<option value="94081" selected>' in html
+    figures = text_of(section(html, "chiffres"))
+    assert f"Habitants {fr(vitry['population'])} {fr(730_551)}" in figures
+    assert f"Lieux d'aide numérique {n} 51" in figures
+    assert f"Lieux pour 10 000 habitants {fr(1e4 * n / vitry['population'], 1)} {fr(1e4 * 51 / 730_551, 1)}" in figures
+    own = gaps[gaps["commune"] == "94081"]
+    assert len(re.findall(r"<tr>", section(html, "donnees"))) == len(own) + 1
+    assert 'class="current"' in section(html, "lieux")
+    assert len(re.findall(r"<svg\b", html)) == 4 and 'href="/rapport.pdf?commune=94081"' in html
+    english = client.get("/rapport?commune=94081&lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english and "Key figures" in english and "93,963" in english
+    assert 'href="/rapport.pdf?commune=94081&amp;lang=en"' in english
+
+
+def pdf_text(data: bytes) -> tuple[str, int]:
+    """Text and page count of a PDF: pypdf, else poppler's pdftotext, else no text."""
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data))
+        return "\n".join(page.extract_text() or "" for page in reader.pages), len(reader.pages)
+    except ImportError:
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+        if shutil.which("pdftotext"):
+            run = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+            return run.stdout.decode("utf-8"), pages
+        return "", pages
+
+
+def test_pdf(client):
+    response = client.get("/rapport.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    data = response.data
+    assert data.startswith(b"%PDF") and len(data) > 30_000
+    text, pages = pdf_text(data)
+    assert pages >= 6
+    if text:
+        assert TERRITORY in text and "Chiffres clés" in text and "Méthode et sources" in text
+    try:
+        from pypdf import PdfReader
+
+        box = PdfReader(io.BytesIO(data)).pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
+    except ImportError:
+        pass
+    commune = client.get("/rapport.pdf?commune=94081&lang=en")
+    assert commune.status_code == 200 and commune.data.startswith(b"%PDF")
+    text, _ = pdf_text(commune.data)
+    if text:
+        assert "Vitry-sur-Seine" in text and "Key figures" in text
+
+
+def test_pdf_reads_only_static_files(client):
+    app = client.application
+    with app.test_request_context("/rapport.pdf"):
+        fetcher = static_fetcher("http://localhost/", app.static_url_path, app.static_folder)
+        response = fetcher.fetch("http://localhost/static/css/report.css")
+        assert b"@page" in response.read()
+        for url in ("http://localhost/static/../report.py", "https://example.com/x.css", "file:///etc/passwd"):
+            with pytest.raises(ValueError):
+                fetcher.fetch(url)
+
+
+@pytest.mark.parametrize("url", ["/rapport?commune=99999", "/rapport.pdf?commune=99999", "/rapport?commune=<b>x"])
+def test_unknown_commune_is_a_400(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "unknown commune code" in response.get_data(as_text=True) and "<b>x" not in response.get_data(as_text=True)
+
+
+def test_missing_layers_are_a_404_naming_the_command(built, testdata, tmp_path):
+    folder, _ = built
+    no_gaps = make_client(mirror_settings(folder, testdata, "no-gaps.gpkg"))
+    for url in ("/rapport", "/rapport.pdf"):
+        response = no_gaps.get(url)
+        assert response.status_code == 404 and "python run.py gaps" in response.get_data(as_text=True)
+    empty = make_client(mirror_settings(tmp_path, testdata, "nothing.gpkg"))
+    response = empty.get("/rapport")
+    assert response.status_code == 404 and "python run.py harvest" in response.get_data(as_text=True)
