@@ -115,6 +115,10 @@ def _serve(config_path, mirror, host, port, harvest_if_empty: bool) -> None:
 
             console.print(summary_table(run_harvest(settings)))
             _build_and_print(settings)
+            from .geo.gaps_output import run_gaps
+
+            result, _ = run_gaps(settings)  # the report and the exports of the gap layers need it
+            console.print(f"Gap analysis written: {len(result.zones)} zones, {len(result.grid)} grid cells.")
         except InclusionMapError as exc:
             console.print(f"[yellow]Nothing could be harvested ({exc}).[/] The site is served anyway and says "
                           "what is missing.")  # fmt: skip

@@ -177,3 +177,25 @@ def test_openapi_finds_no_server_error(app):
 
         check()
     assert len(calls) > 100 and not failures, failures[:5]
+
+
+def test_iris_layer_exports_in_every_format(tmp_path, testdata):
+    """The IRIS layer (built here from SYNTHETIC contours cut from the real Athis-Mons boundary)."""
+    from tests.test_territory_layers import synthetic_iris
+
+    settings = mirror_settings(tmp_path, testdata)
+    file = tmp_path / "iris.geojson"
+    file.write_text(json.dumps(synthetic_iris(testdata)), encoding="utf-8")
+    reference = settings.reference.model_dump()
+    reference["iris_contours"] = {"url": "https://example.invalid/iris.geojson", "mirror": str(file)}
+    settings = settings.with_overrides(reference=reference)
+    run_build(settings)
+    client = create_app(settings).test_client()
+    original = GeoPackageStore(settings.store_path).read("iris")
+    for fmt in FORMATS:
+        back = _read(client.get(f"/exports/iris.{fmt}").data, fmt, tmp_path)
+        assert len(back) == len(original) == 6, fmt
+        assert sorted(back["code_iris"].astype(str)) == sorted(original["code_iris"]), fmt
+        assert set(back["nom_com"]) == {"Athis-Mons"}, fmt
+    meta = client.get("/exports/iris.gpkg.meta.json").get_json()
+    assert meta["level"] == "iris" and meta["rows"] == 6

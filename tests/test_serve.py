@@ -56,6 +56,7 @@ def test_run_py_harvests_an_empty_store_then_serves(tmp_path, testdata):
         process.terminate()
         output = process.communicate(timeout=20)[0]
     assert "The store is empty" in output and "Serving on http://127.0.0.1:" in output
+    assert "Gap analysis written: 24 zones" in output
 
 
 def test_run_py_serves_even_when_nothing_can_be_harvested(tmp_path, testdata):

@@ -125,7 +125,7 @@ def report_status(report_id: int):
 @bp.post("/qualite/moisson")
 @organiser_required
 def harvest():
-    """Start a harvest and a build in the background (one at a time); the store's lock guards it."""
+    """Start a harvest, a build and the gap analysis in the background (one at a time)."""
     settings = _settings()
     with _HARVEST_LOCK:
         if _HARVEST["running"]:
@@ -135,11 +135,13 @@ def harvest():
     def work():
         from ..errors import InclusionMapError
         from ..geo.build import run_build
+        from ..geo.gaps_output import run_gaps
         from ..harvest.pipeline import run_harvest
 
         try:
             report = run_harvest(settings)
             run_build(settings)
+            run_gaps(settings)
             _HARVEST["last"] = f"ok: {report.venues} venues ({report.run_id})"
         except InclusionMapError as exc:
             _HARVEST["last"] = f"failed: {exc.message}"
