@@ -750,3 +750,26 @@ def test_screenshots_of_the_main_pages(new_context, site, device, options):
     page.wait_for_url(re.compile(r"/lieu/"))
     screenshot(page, f"detail-{device}")
     assert len(list(ARTIFACTS.glob(f"*-{device}.png"))) >= len(shots) + 1
+
+
+# --- zoom and keyboard ---------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/", f"/?q={VITRY}", "/couverture", "/qualite"])
+def test_200_percent_zoom_reflows(new_context, path):
+    """A 1280-px window at 200 % zoom is a 640-px CSS viewport: nothing may scroll sideways."""
+    page = new_context(viewport={"width": 640, "height": 450}, device_scale_factor=2).new_page()
+    page.goto(path)
+    width, viewport = no_horizontal_scroll(page)
+    assert width <= viewport, f"{path} scrolls sideways at 200 % zoom ({width} px)"
+
+
+def test_keyboard_skip_link_and_focus(page):
+    page.goto(f"/?q={VITRY}")
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    expect(skip).to_be_focused()
+    assert page.evaluate("document.activeElement.getBoundingClientRect().left") >= 0  # shown when focused
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#contenu$"))
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "the focused control has no visible outline"
