@@ -61,7 +61,7 @@
     names[fr ? "Fragilité" : "Fragility"] = zones;
     names[fr ? "Au-delà du seuil" : "Beyond the threshold"] = grid;
     names[fr ? "Lieux d'aide" : "Help venues"] = venues;
-    L.control.layers(null, names, { collapsed: false }).addTo(map);
+    L.control.layers(null, names, { collapsed: window.innerWidth < 600 }).addTo(map);  // folded on phones
     // Table rows zoom the map to their zone.
     document.querySelectorAll("tr[data-zone]").forEach(function (row) {
       row.addEventListener("click", function () {
