@@ -5,6 +5,7 @@ Pages, API, OGC API and exports list layers from here, so a new layer appears ev
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -34,8 +35,17 @@ class LayerSpec(BaseModel):
 
 
 def load_catalogue(path: str | Path | None = None) -> dict[str, LayerSpec]:
-    """Read the catalogue; raises :class:`ConfigError` with the entry and reason if it is invalid."""
+    """Read the catalogue; raises :class:`ConfigError` with the entry and reason if it is invalid.
+
+    Read once per file and modification time: pages and API calls ask for it on every request.
+    """
     file = Path(path) if path else CATALOGUE_FILE
+    return dict(_load(str(file), file.stat().st_mtime_ns if file.is_file() else 0))
+
+
+@lru_cache(maxsize=8)
+def _load(filename: str, mtime_ns: int) -> dict[str, LayerSpec]:
+    file = Path(filename)
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

@@ -110,15 +110,13 @@ def _serve(config_path, mirror, host, port, harvest_if_empty: bool) -> None:
     if harvest_if_empty and not (store.exists() and store.has("venues")):
         console.print("[bold]The store is empty:[/] harvesting the sources and building the layers first.")
         try:
-            from .harvest.pipeline import run_harvest
             from .harvest.report import summary_table
+            from .refresh import refresh
 
-            console.print(summary_table(run_harvest(settings)))
-            _build_and_print(settings)
-            from .geo.gaps_output import run_gaps
-
-            result, _ = run_gaps(settings)  # the report and the exports of the gap layers need it
-            console.print(f"Gap analysis written: {len(result.zones)} zones, {len(result.grid)} grid cells.")
+            done = refresh(settings)  # the report and the gap exports need the gap layers too
+            console.print(summary_table(done.harvest))
+            _print_build(done.build)
+            console.print(f"Gap analysis written: {len(done.gaps.zones)} zones, {len(done.gaps.grid)} grid cells.")
         except InclusionMapError as exc:
             console.print(f"[yellow]Nothing could be harvested ({exc}).[/] The site is served anyway and says "
                           "what is missing.")  # fmt: skip
@@ -162,9 +160,13 @@ def harvest(sources, mirror, then_build, config_path):
 
 def _build_and_print(settings) -> None:
     from .geo.build import run_build
+
+    _print_build(run_build(settings))
+
+
+def _print_build(report) -> None:
     from .geo.build_report import inputs_table, summary_table
 
-    report = run_build(settings)
     console.print(inputs_table(report))
     console.print(summary_table(report))
     real = report.problems[report.problems["action"] != "skipped"] if len(report.problems) else report.problems

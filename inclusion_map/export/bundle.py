@@ -15,26 +15,13 @@ from .. import __version__
 from ..catalogue import load_catalogue
 from ..config import Settings
 from ..errors import BadRequest, NotFound
+from ..geo.bbox import parse_bbox
 from ..store import GeoPackageStore
 from . import exporter_for
 
 # Column holding the INSEE commune code, per layer.
 COMMUNE_COLUMNS = {"venues": "code_insee", "communes": "code", "iris": "insee_com", "gaps": "commune",
                    "gap_grid": "zone_code"}  # fmt: skip
-
-
-def check_bbox(bbox) -> tuple[float, float, float, float] | None:
-    """``"minlon,minlat,maxlon,maxlat"`` (WGS84 degrees) as a tuple, or a clear error."""
-    if bbox in (None, ""):
-        return None
-    parts = bbox.split(",") if isinstance(bbox, str) else list(bbox)
-    try:
-        box = tuple(float(p) for p in parts)
-    except ValueError:
-        raise BadRequest(f"bbox '{bbox}' is not four numbers: minlon,minlat,maxlon,maxlat") from None
-    if len(box) != 4 or not (-180 <= box[0] < box[2] <= 180 and -90 <= box[1] < box[3] <= 90):
-        raise BadRequest(f"bbox '{bbox}' must be minlon,minlat,maxlon,maxlat in degrees, minimum below maximum")
-    return box  # type: ignore[return-value]
 
 
 def layer_frame(settings: Settings, layer: str, commune: str | None = None, service: str | None = None,
@@ -46,7 +33,7 @@ def layer_frame(settings: Settings, layer: str, commune: str | None = None, serv
     store = GeoPackageStore(settings.store_path)
     if not (store.exists() and store.has(layer)):
         raise NotFound(f"the layer '{layer}' has not been built yet", hint=f"run `{catalogue[layer].built_by}`")
-    frame = store.read(layer, bbox=check_bbox(bbox))
+    frame = store.read(layer, bbox=parse_bbox(bbox))
     if commune:
         column = COMMUNE_COLUMNS[layer]
         frame = frame[frame[column].astype(str) == commune]

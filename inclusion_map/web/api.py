@@ -39,11 +39,6 @@ def _feature(item: dict, lang: str) -> dict:
     return {"type": "Feature", "id": item["id"], "geometry": geometry, "properties": props}
 
 
-@bp.after_request
-def cors(response):
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
-
 
 @bp.get("/venues")
 def venues():
@@ -129,22 +124,14 @@ def layers():
 
 
 def _paged_layer(name: str, default_limit: int = 100, order: str | None = None):
-    from .layer_access import features, parse_bbox, parse_paging, read_layer, select
+    from .layer_access import layer_page
 
-    args = request.args
-    unknown = set(args) - {"limit", "offset", "bbox", "lang"}
-    if unknown:
-        raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}", hint="limit, offset, bbox")
-    frame, meta = read_layer(_store_path(), name)
-    limit, offset = parse_paging(args.get("limit"), args.get("offset"), default_limit)
-    matched = select(frame, parse_bbox(args.get("bbox")))
-    if order and order in matched:
-        matched = matched.sort_values(order, na_position="last")
-    page = matched.iloc[offset:offset + limit]
-    body = {"type": "FeatureCollection", "features": features(page, name), "total": len(matched), "limit": limit,
-            "offset": offset, "metadata": meta}  # fmt: skip
-    if offset + limit < len(matched):
-        body["next"] = url_for(request.endpoint, **(request.view_args or {}), **{**args.to_dict(), "offset": offset + limit})
+    page = layer_page(_store_path(), name, request.args, extra=("lang",), default_limit=default_limit, order=order)
+    body = {"type": "FeatureCollection", "features": page.features, "total": page.matched, "limit": page.limit,
+            "offset": page.offset, "metadata": page.meta}  # fmt: skip
+    if page.has_next:
+        query = {**request.args.to_dict(), "offset": page.offset + page.limit}
+        body["next"] = url_for(request.endpoint, **(request.view_args or {}), **query)
     response = jsonify(body)
     response.mimetype = "application/geo+json"
     return response

@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import BadRequest
 from . import security
+from .embedded_db import connect
 
 ENV_HASH = "INCLUSION_MAP_ORGANISER_PASSWORD_HASH"
 ENV_ACCOUNT = "organisateur"
@@ -39,12 +40,7 @@ class OrganiserStore:
         self.path = Path(path)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.executescript(SCHEMA)
-        con.row_factory = sqlite3.Row
-        return con
+        return connect(self.path, SCHEMA)
 
     def add_account(self, name: str, password: str) -> None:
         if len(password) < 10:

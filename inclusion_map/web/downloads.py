@@ -65,5 +65,4 @@ def download(filename: str):
         response.charset = "utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{layer}.{ext}"'
     response.headers["Link"] = f'<{permalink.replace(f"{layer}.{ext}", f"{layer}.{ext}.meta.json", 1)}>; rel="describedby"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response

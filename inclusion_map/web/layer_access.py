@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,6 +15,7 @@ import shapely
 
 from ..catalogue import LayerSpec, load_catalogue
 from ..errors import BadRequest, NotFound
+from ..geo.bbox import parse_bbox
 from ..store import GeoPackageStore
 
 ID_COLUMNS = {"venues": "id", "communes": "code", "iris": "code_iris", "gaps": "code", "gap_grid": "cell"}
@@ -37,26 +39,20 @@ def read_layer(store_path: Path, layer: str) -> tuple[gpd.GeoDataFrame, dict]:
     """The whole layer (EPSG:4326) and its stored metadata, cached until the store file changes."""
     if layer not in catalogue():
         raise NotFound(f"unknown layer '{layer[:60]}'", hint="see /api/layers for the list")
-    if layer not in available(store_path):
-        raise NotFound(f"the layer '{layer}' has not been built yet", hint=f"run `{catalogue()[layer].built_by}`")
-    mtime = store_path.stat().st_mtime
+    mtime = store_path.stat().st_mtime if store_path.is_file() else None
     key = (str(store_path), layer)
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is None or cached[0] != mtime:
+            if layer not in available(store_path):  # checked again only when the store file changed
+                hint = f"run `{catalogue()[layer].built_by}`"
+                raise NotFound(f"the layer '{layer}' has not been built yet", hint=hint)
             store = GeoPackageStore(store_path)
             frame = store.read(layer)
             frame = frame.reset_index(drop=True)
             cached = (mtime, frame, store.meta().get(layer, {}))
             _CACHE[key] = cached
     return cached[1], cached[2]
-
-
-def parse_bbox(raw) -> tuple[float, float, float, float] | None:
-    """``minlon,minlat,maxlon,maxlat`` in WGS84 degrees (OGC order), or a clear 400."""
-    from ..export.bundle import check_bbox
-
-    return check_bbox(raw)
 
 
 def parse_paging(limit, offset, default: int = 100) -> tuple[int, int]:
@@ -98,3 +94,35 @@ def find(frame: gpd.GeoDataFrame, layer: str, fid: str) -> gpd.GeoDataFrame:
     if hit.empty:
         raise NotFound(f"no feature '{str(fid)[:80]}' in layer '{layer}'")
     return hit.iloc[:1]
+
+
+@dataclass
+class LayerPage:
+    """One page of a layer: its features (GeoJSON), how many matched, the paging and the metadata."""
+
+    features: list[dict]
+    matched: int
+    limit: int
+    offset: int
+    meta: dict
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + self.limit < self.matched
+
+
+def layer_page(store_path: Path, layer: str, args, extra: tuple[str, ...] = (), default_limit: int = 100,
+               order: str | None = None) -> LayerPage:  # fmt: skip
+    """The features of ``layer`` selected by the query ``args`` (``bbox``, ``limit``, ``offset``).
+
+    Any other parameter than those and ``extra`` is a clear 400, as are bad values.
+    """
+    unknown = set(args) - {"bbox", "limit", "offset", *extra}
+    if unknown:
+        raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}", hint="bbox, limit, offset")
+    frame, meta = read_layer(store_path, layer)
+    limit, offset = parse_paging(args.get("limit"), args.get("offset"), default_limit)
+    matched = select(frame, parse_bbox(args.get("bbox")))
+    if order and order in matched:
+        matched = matched.sort_values(order, na_position="last")
+    return LayerPage(features(matched.iloc[offset:offset + limit], layer), len(matched), limit, offset, meta)

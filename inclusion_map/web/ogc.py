@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from .layer_access import available, catalogue, features, find, parse_bbox, parse_paging, read_layer, select
+from .layer_access import available, catalogue, features, find, layer_page, read_layer
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 CONFORMANCE = [
@@ -28,11 +28,6 @@ def _link(endpoint: str, rel: str, media: str = "application/json", title: str |
         link["title"] = title
     return link
 
-
-@bp.after_request
-def cors(response):
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
 
 
 @bp.get("/")
@@ -83,26 +78,18 @@ def collection(collection_id: str):
 
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
-    frame, _ = read_layer(_store_path(), collection_id)
-    unknown = set(request.args) - {"bbox", "limit", "offset", "f"}
-    if unknown:
-        from ..errors import BadRequest
-
-        raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}", hint="bbox, limit, offset")
-    bbox = parse_bbox(request.args.get("bbox"))
-    limit, offset = parse_paging(request.args.get("limit"), request.args.get("offset"), default=100)
-    matched = select(frame, bbox)
-    page = matched.iloc[offset:offset + limit]
+    page = layer_page(_store_path(), collection_id, request.args, extra=("f",))
+    offset, limit = page.offset, page.limit
     args = {k: v for k, v in request.args.items() if k not in ("offset",)}
     links = [_link("ogc.items", "self", GEOJSON, collection_id=collection_id, offset=offset, **args),
              _link("ogc.collection", "collection", collection_id=collection_id)]
-    if offset + limit < len(matched):
+    if page.has_next:
         links.append(_link("ogc.items", "next", GEOJSON, collection_id=collection_id, offset=offset + limit, **args))
     if offset > 0:
         links.append(_link("ogc.items", "prev", GEOJSON, collection_id=collection_id,
                            offset=max(0, offset - limit), **args))  # fmt: skip
-    body = {"type": "FeatureCollection", "features": features(page, collection_id),
-            "numberMatched": len(matched), "numberReturned": len(page), "links": links}  # fmt: skip
+    body = {"type": "FeatureCollection", "features": page.features, "numberMatched": page.matched,
+            "numberReturned": len(page.features), "links": links}  # fmt: skip
     response = jsonify(body)
     response.mimetype = GEOJSON
     return response

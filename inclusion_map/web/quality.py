@@ -134,14 +134,10 @@ def harvest():
 
     def work():
         from ..errors import InclusionMapError
-        from ..geo.build import run_build
-        from ..geo.gaps_output import run_gaps
-        from ..harvest.pipeline import run_harvest
+        from ..refresh import refresh
 
         try:
-            report = run_harvest(settings)
-            run_build(settings)
-            run_gaps(settings)
+            report = refresh(settings).harvest
             _HARVEST["last"] = f"ok: {report.venues} venues ({report.run_id})"
         except InclusionMapError as exc:
             _HARVEST["last"] = f"failed: {exc.message}"

@@ -10,6 +10,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from .embedded_db import connect
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -34,12 +36,7 @@ class ReportStore:
         self.path = Path(path)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.executescript(SCHEMA)
-        con.row_factory = sqlite3.Row
-        return con
+        return connect(self.path, SCHEMA)
 
     def add(self, venue_id: str, venue_name: str, kind: str, message: str, contact: str, lang: str,
             client: str) -> int:  # fmt: skip

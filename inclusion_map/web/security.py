@@ -12,6 +12,7 @@ import secrets
 
 from flask import Flask, g, request, session
 
+OPEN_DATA_PATHS = ("/api/", "/ogc/", "/exports/")  # read by other sites' scripts: CORS open
 TILES = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
 
 
@@ -41,7 +42,7 @@ def client_key(app_secret: str) -> str:
 
 
 def install(app: Flask) -> None:
-    """Add the security headers to every response."""
+    """Add the security headers to every response, and open CORS on the data (API, OGC, downloads)."""
 
     @app.after_request
     def headers(response):
@@ -65,4 +66,6 @@ def install(app: Flask) -> None:
         response.headers["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
         if not embed:
             response.headers["X-Frame-Options"] = "DENY"
+        if request.path.startswith(OPEN_DATA_PATHS):
+            response.headers["Access-Control-Allow-Origin"] = "*"
         return response

@@ -29,7 +29,6 @@ from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
-import opening_hours
 import pandas as pd
 import shapely
 from pyproj import Proj, Transformer
@@ -38,8 +37,11 @@ from scipy.spatial import cKDTree
 from .. import vocab
 from ..config import Coverage
 from ..errors import BadRequest
+from ..geo.bbox import finite_number as _number
+from ..geo.bbox import parse_bbox
 from ..geo.coverage import Walk
 from ..geo.crs import METRIC, STORED
+from ..hours import parse_hours
 from ..schema import FIELDS
 
 # Query parameter → (column, vocabulary). Within one parameter values are OR'ed, across them AND'ed.
@@ -76,18 +78,9 @@ def _to_metric() -> tuple[Transformer, Proj]:
     return Transformer.from_crs(STORED, METRIC, always_xy=True), Proj(METRIC)
 
 
-@lru_cache(maxsize=50_000)
-def _hours(expr: str):
-    """The parsed OSM ``opening_hours`` expression (French public holidays), ``None`` if invalid."""
-    try:
-        return opening_hours.OpeningHours(expr, country="FR")
-    except Exception:  # the parser raises its own error types
-        return None
-
-
 def _is_open(expr: str, when: datetime) -> bool:
     try:  # an invalid expression, or one that cannot be evaluated, counts as closed
-        return bool((parsed := _hours(expr)) is not None and parsed.is_open(when))
+        return bool((parsed := parse_hours(expr)) is not None and parsed.is_open(when))
     except Exception:
         return False
 
@@ -99,18 +92,6 @@ def _jsonable(frame: pd.DataFrame) -> list[dict]:
         if pd.api.types.is_datetime64_any_dtype(frame[col]):
             frame[col] = frame[col].map(lambda t: None if pd.isna(t) else t.isoformat())
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
-def _number(name: str, value, hint: str | None = None) -> float:
-    try:
-        if isinstance(value, bool) or value is None:
-            raise ValueError
-        number = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        raise BadRequest(f"{name} '{value}' is not a number", hint=hint) from None
-    if not math.isfinite(number):
-        raise BadRequest(f"{name} '{value}' is not a finite number", hint=hint)
-    return number
 
 
 def _point(lon, lat, radius_m) -> tuple[float, float, float | None] | None:
@@ -145,24 +126,6 @@ def _values(value) -> list[str]:
     """A filter argument as a list of non-empty strings (one string counts as one value)."""
     items = [] if value is None else [value] if isinstance(value, str) else list(value)
     return [str(v).strip() for v in items if v is not None and str(v).strip()]
-
-
-def _parse_bbox(bbox) -> tuple[float, float, float, float]:
-    hint = "give min_lon,min_lat,max_lon,max_lat in WGS84 degrees, e.g. 2.3,48.7,2.5,48.9"
-    parts = bbox.split(",") if isinstance(bbox, str) else bbox
-    parts = list(parts) if hasattr(parts, "__len__") else [parts]
-    if len(parts) != 4:
-        raise BadRequest(f"bbox '{bbox}' is malformed: it needs 4 numbers, not {len(parts)}", hint=hint)
-    x0, y0, x1, y1 = (_number("bbox", p, hint) for p in parts)
-    text = f"bbox {x0:g},{y0:g},{x1:g},{y1:g}"
-    if max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90:
-        raise BadRequest(f"{text} is outside -180..180, -90..90 degrees", hint=hint)
-    if x0 > x1 or y0 > y1:
-        raise BadRequest(f"{text}: a minimum is greater than its maximum", hint=hint)
-    if x1 - x0 > MAX_BBOX_DEG or y1 - y0 > MAX_BBOX_DEG:
-        wide = f"zoom in: at most {MAX_BBOX_DEG:g} degrees of longitude and of latitude"
-        raise BadRequest(f"{text} is {max(x1 - x0, y1 - y0):g} degrees wide", hint=wide)
-    return x0, y0, x1, y1
 
 
 def _parse_when(value) -> datetime:
@@ -290,7 +253,7 @@ class VenueIndex:
             For any invalid value, with a message that names it and a hint.
         """
         point = _point(lon, lat, radius_m)
-        box = _parse_bbox(bbox) if bbox is not None and bbox != "" else None
+        box = parse_bbox(bbox, MAX_BBOX_DEG)
         limit, offset = _integer("limit", limit, 1, MAX_LIMIT), _integer("offset", offset, 0, MAX_OFFSET)
         when = _parse_when(open_at) if open_at is not None and open_at != "" else None
         keep = self._filter_mask({"services": services, "modalites": modalites, "publics": publics,
