@@ -4,7 +4,7 @@ coordinates, fill the commune and postcode, and tell which rows are inside the t
 Precision of each point is kept in ``geocode_precision``:
 
 - ``source``: coordinates given by the source (checked and fixed by the normaliser);
-- ``adresse``: geocoded by the BAN with a score at or above ``geocoding.min_score``;
+- ``adresse``: geocoded by the Géoplateforme geocoder with a score at or above ``geocoding.min_score``;
 - ``adresse d'une autre source``: the same address is placed by another source's record;
 - ``commune``: only the commune is known, the point is inside it (left out of distance analyses).
 """
@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import GeocoderUnavailable
 from .geo.boundaries import Gazetteer
-from .geocode import Address, BanGeocoder
+from .geocode import Address, Geocoder
 from .vocab import fold
 
 PRECISE = ("source", "adresse", "adresse d'une autre source")
@@ -57,7 +57,7 @@ def _probable_commune(rec: dict, gaz: Gazetteer) -> str | None:
 def place(
     records: list[dict],
     gaz: Gazetteer,
-    geocoder: BanGeocoder | None,
+    geocoder: Geocoder | None,
     known_addresses: dict[str, tuple[float, float]],
 ) -> Placement:
     """Locate ``records`` (modified in place) and keep those inside the territory.
@@ -68,11 +68,11 @@ def place(
         Normalised records of one source; coordinates in WGS84 or ``None``.
     gaz : Gazetteer
         Communes, contours and the territory.
-    geocoder : BanGeocoder or None
+    geocoder : Geocoder or None
         ``None`` when geocoding is disabled.
     known_addresses : dict
         ``address_key → (lon, lat)`` from other sources' precise points, the fallback when the
-        BAN cannot be reached.
+        geocoder cannot be reached.
     """
     out = Placement()
     lon = np.array([r["longitude"] if r.get("longitude") is not None else np.nan for r in records], float)

@@ -198,7 +198,7 @@ def test_cli_gaps(settings, tmp_path):
     path = tmp_path / "config.yaml"
     data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     data.update(root=str(ROOT), mirror=str(settings.mirror), store=settings.store.model_dump(),
-                coverage={"reference_week": "2026-11-30"})  # fmt: skip
+                coverage={"reference_week": "2026-11-30"}, geocoding={"enabled": False})  # fmt: skip
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     runner = CliRunner()
     result = runner.invoke(main, ["gaps", "--config", str(path), "--suggest", "2", "--slot", "soir", "--top", "5"])

@@ -202,27 +202,42 @@ def test_empty_store_says_what_to_do(tmp_path, testdata):
     assert "Aucun lieu n'est encore chargé" in html and "python run.py harvest" in html
 
 
-def test_address_search_through_the_ban(settings, httpserver):
-    """A SYNTHETIC BAN search endpoint on the local server answers one address in Vitry-sur-Seine."""
+def test_address_search_through_the_geocoder(settings, geocoder_server):
+    """The SYNTHETIC Géoplateforme stand-in (tests/conftest.py) answers {base}/search for an address
+    in Vitry-sur-Seine: the home page searches around it, /api/places suggests it."""
     from inclusion_map.web import places
 
-    places._BAN_DOWN_UNTIL[0] = 0.0
-    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [2.3925, 48.7872]},
-               "properties": {"label": "12 Rue Germain Pinson 94400 Vitry-sur-Seine", "citycode": "94081"}}  # fmt: skip
-    httpserver.expect_request("/search/").respond_with_json({"type": "FeatureCollection", "features": [feature]})
-    with_ban = settings.with_overrides(geocoding={"enabled": True, "url": httpserver.url_for("/search/csv/")})
-    client = create_app(with_ban).test_client()
-    html = client.get("/?q=12 rue Germain Pinson Vitry").get_data(as_text=True)
-    assert "Lieux près de 12 Rue Germain Pinson 94400 Vitry-sur-Seine" in html and len(cards(html)) == 20
-    suggestions = client.get("/api/places?q=12 rue Germain").get_json()
-    assert suggestions[0]["kind"] == "address"
+    places._DOWN_UNTIL[0] = 0.0
+    base = geocoder_server.url_for("/geocodage")
+    client = create_app(settings.with_overrides(geocoding={"enabled": True, "url": base})).test_client()
+    html = client.get("/?q=12 rue Germain Pinson 94400 Vitry").get_data(as_text=True)
+    assert "Lieux près de 12 rue Germain Pinson 94400 Vitry-sur-Seine" in html and len(cards(html)) == 20
+    searches = geocoder_server.geocoder.searches
+    assert searches[0] == {"q": "12 rue Germain Pinson 94400 Vitry", "index": "address", "limit": "1",
+                           "autocomplete": "0"}  # fmt: skip
+    suggestions = client.get("/api/places?q=12 rue Germain 94400").get_json()
+    assert suggestions[0]["kind"] == "address" and suggestions[0]["code_insee"] == "94081"
+    assert (searches[1]["limit"], searches[1]["autocomplete"]) == ("5", "1")
 
 
-def test_address_search_when_the_ban_is_down(settings):
+def test_address_search_outside_the_territory_is_not_used(settings, geocoder_server):
+    """An address the stand-in places outside the territory (Paris, SYNTHETIC) is not searched around."""
     from inclusion_map.web import places
 
-    places._BAN_DOWN_UNTIL[0] = 0.0
-    down = settings.with_overrides(geocoding={"enabled": True, "url": "http://127.0.0.1:9/search/csv/"})
+    places._DOWN_UNTIL[0] = 0.0
+    base = geocoder_server.url_for("/geocodage")
+    client = create_app(settings.with_overrides(geocoding={"enabled": True, "url": base})).test_client()
+    html = unescape(client.get("/?q=10 rue Nationale 75013 Paris").get_data(as_text=True))
+    assert geocoder_server.geocoder.searches and "Lieux près de" not in html
+    assert client.get("/api/places?q=10 rue Nationale 75013").get_json() == []
+
+
+def test_address_search_when_the_geocoder_is_down(settings):
+    from inclusion_map.web import places
+
+    places._DOWN_UNTIL[0] = 0.0
+    down = settings.with_overrides(geocoding={"enabled": True, "url": "http://127.0.0.1:9/geocodage"})
     html = unescape(create_app(down).test_client().get("/?q=12 rue de la Paix").get_data(as_text=True))
     assert "La recherche d'adresse n'est pas disponible" in html
-    places._BAN_DOWN_UNTIL[0] = 0.0
+    assert places._DOWN_UNTIL[0] > 0  # the next minute's pages do not ask again
+    places._DOWN_UNTIL[0] = 0.0

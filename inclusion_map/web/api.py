@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from ..errors import BadRequest, NotFound
 from ..store import GeoPackageStore
 from . import now_local
-from .places import AddressSearchUnavailable, ban_search, gazette
+from .places import AddressSearchUnavailable, address_search, gazette
 from .venue_index import get_index
 from .view_helpers import decorate
 
@@ -86,8 +86,8 @@ def places():
     found = gaz.search(q)[:10] if len(q) >= 2 else []
     settings = current_app.config["SETTINGS"]
     if len(found) < 5 and len(q) >= 3 and not q.isdigit() and settings.geocoding.enabled:
-        with contextlib.suppress(AddressSearchUnavailable):  # addresses of the territory, when the BAN answers
-            found += [p for p in ban_search(q, settings.geocoding.url, limit=5, autocomplete=True)
+        with contextlib.suppress(AddressSearchUnavailable):  # and addresses, when the geocoder answers
+            found += [p for p in address_search(q, settings, limit=5, autocomplete=True)
                       if gaz.contains(p.lon, p.lat)]  # fmt: skip
     return jsonify([{"label": p.label, "lon": p.lon, "lat": p.lat, "kind": p.kind, "code_insee": p.code_insee}
                     for p in found])  # fmt: skip

@@ -2,8 +2,9 @@
 
 The page runs :func:`inclusion_map.geo.gaps.analyse` for the options in its URL (service, time
 slot, threshold, sub-territory, suggested sites, a scenario) — nothing is written — and shows
-the priority table, the suggestions and the scenario. The map loads the zones and the grid by URL
-(``/couverture/zones.geojson``, ``/couverture/grille.geojson``, simplified), never inlined.
+the priority table, the suggestions (named by their nearest address when the geocoder answers)
+and the scenario. The map loads the zones and the grid by URL (``/couverture/zones.geojson``,
+``/couverture/grille.geojson``, simplified), never inlined.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..geo.gaps import SERVICE_SLUGS, GapOptions, GapResult, analyse
 from ..geo.slots import PRESETS
 from .filters import page_url
 from .mapview import results_map
+from .places import nearby_labels
 
 bp = Blueprint("coverage", __name__)
 THRESHOLDS = (10, 15, 20, 30)
@@ -89,12 +91,15 @@ def page():
 
     lonlat = GeoSeries([centre], crs=2154).to_crs(4326).iloc[0]
     settings = current_app.config["SETTINGS"]
+    sites = [(int(s.rank), float(s.lon), float(s.lat)) for s in result.suggestions.itertuples()]
+    # The nearest address names a suggested site better than its coordinates, when the geocoder answers.
+    near = nearby_labels([(lon, lat) for _, lon, lat in sites], settings) if sites else []
     return render_template(
         "coverage.html", result=result, table=table.to_dict("records"), sort=sort, descending=descending,
         map=results_map(lonlat.x, lonlat.y, zoom=12), services=SERVICE_SLUGS, presets=PRESETS, thresholds=THRESHOLDS,
         subterritories={k: s.name for k, s in settings.territory.subterritories.items()}, options=options,
         page_url=lambda **c: page_url(request.args, **c),
-        sites=[[int(s.rank), float(s.lon), float(s.lat)] for s in result.suggestions.itertuples()], query=request.query_string.decode("utf-8", "replace"),
+        sites=[list(s) for s in sites], near=near, query=request.query_string.decode("utf-8", "replace"),
     )  # fmt: skip
 
 

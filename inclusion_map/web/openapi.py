@@ -60,7 +60,7 @@ def document() -> dict:
                                     "parameters": venues_params, "responses": geo_ok}},
             "/api/venues/{venue_id}": {"get": {"summary": "One venue with its full record",
                                                "parameters": [_path("venue_id", "Venue id")], "responses": geo_ok}},
-            "/api/places": {"get": {"summary": "Communes (and addresses when the BAN answers) matching a text",
+            "/api/places": {"get": {"summary": "Communes (and addresses, from the geocoder) matching a text",
                                     "parameters": [_q("q", "Name, postcode or address", {"type": "string", "maxLength": 200})],
                                     "responses": ok}},
             "/api/layers": {"get": {"summary": "The layer catalogue with metadata and links", "responses": ok}},

@@ -1,17 +1,21 @@
 """Where the visitor is: a commune name or a postcode (answered offline from the ``communes``
-layer) or an address (the BAN search API, when it can be reached).
+layer) or an address (the geocoder's search, when it can be reached); and the nearest address of a
+point (the geocoder's reverse search), to name the suggested new sites.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import requests
 import shapely
 
+from ..config import Settings
+from ..errors import GeocoderUnavailable
+from ..geocode import Geocoder
 from ..store import GeoPackageStore
 from ..vocab import fold
 
@@ -28,7 +32,7 @@ class Place:
 
 
 class AddressSearchUnavailable(Exception):
-    """The BAN could not be reached or did not answer usefully."""
+    """The geocoder could not be reached or did not answer usefully."""
 
 
 @dataclass
@@ -86,38 +90,50 @@ def gazette(store_path: Path) -> Gazette:
     return cached[1]
 
 
-_BAN_DOWN_UNTIL = [0.0]  # after a failure, pages stop asking the BAN for a minute
-_SESSION = requests.Session()  # no retries here: a visitor is waiting
-_SESSION.headers["User-Agent"] = "inclusion_map (public site)"
+_DOWN_UNTIL = [0.0]  # after a failure, pages stop asking the geocoder for a minute
+PAUSE_S = 60.0
 
 
-def ban_search(query: str, ban_csv_url: str, limit: int = 1, autocomplete: bool = False,
-               timeout_s: float = 2.0) -> list[Place]:  # fmt: skip
-    """Addresses from the BAN's search API (``…/search/``, beside the CSV endpoint).
+def _paused() -> bool:
+    return time.monotonic() < _DOWN_UNTIL[0]
+
+
+def _pause() -> None:
+    _DOWN_UNTIL[0] = time.monotonic() + PAUSE_S
+
+
+def address_search(query: str, settings: Settings, limit: int = 1, autocomplete: bool = False,
+                   timeout_s: float = 2.0) -> list[Place]:  # fmt: skip
+    """Addresses from the geocoder's search (``{geocoding.url}/search``), best first.
 
     Raises
     ------
     AddressSearchUnavailable
-        When the BAN cannot be reached (or failed less than a minute ago).
+        When the geocoder cannot be reached (or failed less than a minute ago).
     """
-    import time
-
-    if time.monotonic() < _BAN_DOWN_UNTIL[0]:
+    if _paused():
         raise AddressSearchUnavailable("the address search failed a moment ago")
-    url = ban_csv_url.rstrip("/").removesuffix("/csv") + "/"
-    params = {"q": query[:200], "limit": limit, "autocomplete": int(autocomplete)}
     try:
-        response = _SESSION.get(url, params=params, timeout=timeout_s)
-        response.raise_for_status()
-        features = response.json().get("features") or []
-    except (requests.RequestException, ValueError, AttributeError) as exc:
-        _BAN_DOWN_UNTIL[0] = time.monotonic() + 60
+        matches = Geocoder(settings, interactive=True, timeout_s=timeout_s).search(query, limit, autocomplete)
+    except GeocoderUnavailable as exc:
+        _pause()
         raise AddressSearchUnavailable(str(exc)) from None
-    places = []
-    for feature in features:
-        try:
-            props, (lon, lat) = feature.get("properties", {}), feature["geometry"]["coordinates"]
-            places.append(Place(props.get("label") or query, float(lon), float(lat), "address", props.get("citycode")))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return places
+    return [Place(m.label or query, m.lon, m.lat, "address", m.citycode) for m in matches]
+
+
+def nearby_labels(points: list[tuple[float, float]], settings: Settings, timeout_s: float = 1.0,
+                  budget_s: float = 3.0) -> list[str | None]:  # fmt: skip
+    """The label of the address nearest to each ``(lon, lat)`` (reverse geocoding), ``None`` where
+    unknown. Never holds a page long: a short timeout per point, ``budget_s`` for them all, the
+    first failure stops the asking, and answers already known are reused.
+    """
+    if not settings.geocoding.enabled:
+        return [None] * len(points)
+    geocoder = Geocoder(settings, interactive=True, timeout_s=timeout_s)
+    skip = _paused()
+    deadline = time.monotonic() + budget_s
+    labels = [geocoder.reverse(lon, lat, cached_only=skip or time.monotonic() > deadline)
+              for lon, lat in points]  # fmt: skip
+    if geocoder.unreachable:
+        _pause()
+    return labels

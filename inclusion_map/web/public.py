@@ -11,7 +11,7 @@ from . import i18n, now_local, security
 from .filters import LABELS_SHOWN, PAGE_SIZE, RADII_KM, keep_presentation, page_url, parse_search
 from .hours_text import status, week
 from .mapview import results_map
-from .places import AddressSearchUnavailable, Place, ban_search, gazette
+from .places import AddressSearchUnavailable, Place, address_search, gazette
 from .reports_store import ReportStore
 from .venue_index import get_index
 from .view_helpers import decorate, freshness, split
@@ -41,7 +41,7 @@ def _resolve_place(search) -> tuple[Place | None, list[Place], str | None]:
         return None, found[:20], None
     if settings.geocoding.enabled and not search.q.isdigit():
         try:
-            hits = ban_search(search.q, settings.geocoding.url)
+            hits = address_search(search.q, settings)
         except AddressSearchUnavailable:
             return None, [], i18n.text("address_offline", g.lang)
         if hits and gazette(settings.store_path).contains(hits[0].lon, hits[0].lat):
