@@ -3,6 +3,13 @@ agent, a small conditional-GET cache on disk, and the local mirror folder for of
 
 Every network or mirror failure becomes :class:`~inclusion_map.errors.SourceUnavailable` with a
 plain message, so callers never see a raw ``requests`` exception.
+
+The cache keeps what a conditional GET needs: the validators (``ETag``, ``Last-Modified``) of each
+URL, and the body only for public reference files (commune lists, contours, indicators) that hold
+no personal data. Venue files are never kept there: a ``304 Not Modified`` answer to a venue file
+comes back as an empty payload marked ``unchanged``, and the harvest keeps the source's layer
+already in the store (which holds only the fields the product uses). Cache files are readable
+by their owner only.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from urllib3.util.retry import Retry
 
 from .config import Http, Settings
 from .errors import SourceUnavailable
+from .files import owner_only, private_write
 from .progress import download_bar
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -43,6 +51,10 @@ class Payload:
     content: bytes
     origin: str
     published: datetime | None = None
+    #: the HTTP status of the answer (200 for a mirror file)
+    status: int = 200
+    #: the server answered 304 Not Modified for a file whose body is not cached (``content`` empty)
+    unchanged: bool = False
 
 
 def make_session(http: Http) -> requests.Session:
@@ -135,10 +147,22 @@ def get(
     url: str,
     *,
     cache_dir: Path | None = None,
+    keep_body: bool = True,
+    conditional: bool = True,
     label: str | None = None,
     **kwargs,
 ) -> Payload:
     """GET ``url`` with a progress bar; revalidate against the disk cache when one is given.
+
+    Parameters
+    ----------
+    cache_dir : Path, optional
+        Where validators (and bodies, with ``keep_body``) are kept; ``None``: no cache at all.
+    keep_body : bool
+        Keep the body for a later 304. ``False`` for files that may hold personal data: a 304 then
+        returns an empty payload with ``unchanged=True``.
+    conditional : bool
+        Send the cached validators; ``False`` asks for the whole file (the cache is still updated).
 
     Raises
     ------
@@ -147,17 +171,19 @@ def get(
     """
     cached = _cache_paths(cache_dir, url) if cache_dir else None
     headers = dict(kwargs.pop("headers", {}) or {})
-    if cached and cached[0].is_file() and cached[1].is_file():
-        meta = json.loads(cached[1].read_text())
+    meta = _read_meta(cached[1]) if cached and conditional else {}
+    if meta and (not keep_body or cached[0].is_file()):
         if meta.get("etag"):
             headers["If-None-Match"] = meta["etag"]
         if meta.get("last_modified"):
             headers["If-Modified-Since"] = meta["last_modified"]
     try:
         with session.get(url, headers=headers, stream=True, **kwargs) as response:
-            if response.status_code == 304 and cached:
-                meta = json.loads(cached[1].read_text())
-                return Payload(cached[0].read_bytes(), url, _parse_http_date(meta.get("last_modified")))
+            if response.status_code == 304 and cached and meta:
+                published = _parse_http_date(meta.get("last_modified"))
+                if keep_body and cached[0].is_file():
+                    return Payload(cached[0].read_bytes(), url, published, 304)
+                return Payload(b"", url, published, 304, unchanged=True)
             response.raise_for_status()
             total = int(response.headers.get("Content-Length") or 0) or None
             chunks = []
@@ -167,24 +193,52 @@ def get(
                     advance(len(chunk))
             content = b"".join(chunks)
             last_modified = response.headers.get("Last-Modified")
-            if total is not None and len(content) < total:
+            if total is not None and len(content) < total and "Content-Encoding" not in response.headers:
                 raise SourceUnavailable(f"{url}: download cut short ({len(content)} of {total} bytes)")
     except requests.exceptions.RequestException as exc:
         raise SourceUnavailable(describe_failure(url, exc)) from None
     if cached:
-        cached[0].parent.mkdir(parents=True, exist_ok=True)
-        cached[0].write_bytes(content)
-        cached[1].write_text(
-            json.dumps({"url": url, "etag": response.headers.get("ETag"), "last_modified": last_modified})
-        )
+        _write_cache(cached, url, response.headers.get("ETag"), last_modified, content if keep_body else None)
     # Without Last-Modified, the download date is the best "as of" date of a live list.
-    return Payload(content, url, _parse_http_date(last_modified) or datetime.now(UTC))
+    return Payload(content, url, _parse_http_date(last_modified) or datetime.now(UTC), response.status_code)
+
+
+def get_json(session: requests.Session, url: str, params: dict | None = None, headers: dict | None = None) -> Any:
+    """GET a JSON document of an API (never cached); explain failures plainly.
+
+    Raises
+    ------
+    SourceUnavailable
+        On connection failure, an HTTP error status, or an answer that is not JSON.
+    """
+    try:
+        response = session.get(url, params=params, headers={"Accept": "application/json", **(headers or {})})
+    except requests.exceptions.RequestException as exc:
+        raise SourceUnavailable(describe_failure(url, exc)) from None
+    if response.status_code in (401, 403):
+        raise SourceUnavailable(f"{url} refused access (HTTP {response.status_code})",
+                                hint="check the API token in the environment variable named under 'api.token_env'")
+    if response.status_code >= 400:
+        raise SourceUnavailable(f"{url} answered HTTP {response.status_code}")
+    return load_json_payload(Payload(response.content, response.url))
 
 
 def fetch_resource(
-    settings: Settings, session: requests.Session, url: str, mirror: str | None, label: str
+    settings: Settings,
+    session: requests.Session,
+    url: str,
+    mirror: str | None,
+    label: str,
+    *,
+    keep_body: bool = True,
+    conditional: bool = True,
 ) -> Payload:
-    """The one entry point for files: the mirror file when a mirror is set, else the live URL."""
+    """The one entry point for files: the mirror file when a mirror is set, else the live URL.
+
+    ``keep_body=False`` for venue files (see the module's note on personal data);
+    ``conditional=False`` to ask for the whole file whatever the cache says (the validators of the
+    answer are still kept for the next time).
+    """
     if settings.mirror:
         if not mirror:
             raise SourceUnavailable(
@@ -192,7 +246,27 @@ def fetch_resource(
                 hint="add its file name under 'mirror:' in the config, or harvest without --mirror",
             )
         return read_mirror(settings, mirror)
-    return get(session, url, cache_dir=settings.path(settings.http.cache_dir), label=label)
+    cache_dir = settings.path(settings.http.cache_dir) if settings.http.cache_dir else None
+    return get(session, url, cache_dir=cache_dir, keep_body=keep_body, conditional=conditional, label=label)
+
+
+def _read_meta(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}  # a damaged entry costs one full download
+
+
+def _write_cache(paths: tuple[Path, Path], url: str, etag, last_modified, body: bytes | None) -> None:
+    """Write one cache entry, readable by its owner only; a body is kept only when given."""
+    body_path, meta_path = paths
+    body_path.parent.mkdir(parents=True, exist_ok=True)
+    owner_only(body_path.parent)
+    if body is None:
+        body_path.unlink(missing_ok=True)
+    else:
+        private_write(body_path, body)
+    private_write(meta_path, json.dumps({"url": url, "etag": etag, "last_modified": last_modified}).encode())
 
 
 def _cache_paths(cache_dir: Path, url: str) -> tuple[Path, Path]:

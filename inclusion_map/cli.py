@@ -17,6 +17,17 @@ from .config import load_settings
 from .errors import InclusionMapError
 from .progress import console
 
+OFFLINE_HINT = ("Nothing could be reached: to run offline, read the files of a mirror folder with "
+                "`python run.py --mirror ../shared/data` (or set INCLUSION_MAP_MIRROR).")
+
+
+def _unreachable(exc: Exception) -> bool:
+    """Whether an error says the network could not be reached (rather than a bad answer)."""
+    from .errors import SourceUnavailable
+
+    text = str(exc)
+    return isinstance(exc, SourceUnavailable) and ("cannot connect" in text or "did not answer in time" in text)
+
 
 def _friendly(func):
     """Turn product errors into a short message and exit code 1."""
@@ -27,6 +38,8 @@ def _friendly(func):
             return func(*args, **kwargs)
         except InclusionMapError as exc:
             console.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False)
+            if _unreachable(exc):
+                console.print(OFFLINE_HINT, highlight=False)
             sys.exit(1)
         except KeyboardInterrupt:
             console.print("[yellow]Interrupted; the store was left as it was.[/]")
@@ -120,6 +133,8 @@ def _serve(config_path, mirror, host, port, harvest_if_empty: bool) -> None:
         except InclusionMapError as exc:
             console.print(f"[yellow]Nothing could be harvested ({exc}).[/] The site is served anyway and says "
                           "what is missing.")  # fmt: skip
+            if _unreachable(exc) and not settings.mirror:
+                console.print(OFFLINE_HINT, highlight=False)
     elif harvest_if_empty and not store.has("communes"):
         try:
             _build_and_print(settings)
@@ -136,11 +151,12 @@ def _serve(config_path, mirror, host, port, harvest_if_empty: bool) -> None:
 @click.option("--mirror", type=click.Path(file_okay=False), default=None,
               help="Read every source file from this folder instead of the live URLs.")  # fmt: skip
 @click.option("--build/--no-build", "then_build", default=True, show_default=True,
-              help="Then build the territory layers (communes, IRIS, fragility).")  # fmt: skip
+              help="Then build the territory layers and run the gap analysis, so every page is up to date.")
 @config_option
 @_friendly
 def harvest(sources, mirror, then_build, config_path):
-    """Harvest the venue sources into the store and merge duplicates (then build the territory layers)."""
+    """Harvest the venue sources into the store and merge duplicates, then refresh the layers the
+    pages read: the territory layers (communes, IRIS, fragility) and the gap analysis."""
     from .harvest.pipeline import run_harvest
     from .harvest.report import summary_table
 
@@ -156,6 +172,16 @@ def harvest(sources, mirror, then_build, config_path):
                   f"\nDuplicate review: {report.files.get('review')}")  # fmt: skip
     if then_build:
         _build_and_print(settings)
+        _gaps_and_print(settings)
+
+
+def _gaps_and_print(settings) -> None:
+    """The gap analysis with its default options (the report and the gap exports read it)."""
+    from .geo.gaps_output import run_gaps
+
+    result, files = run_gaps(settings)
+    console.print(f"Gap analysis written: {len(result.zones)} zones, {len(result.grid)} grid cells "
+                  f"(summary: {files['markdown']}).")  # fmt: skip
 
 
 def _build_and_print(settings) -> None:
@@ -188,34 +214,64 @@ def build(mirror, config_path):
 
 
 @main.command()
+@click.option("--check", is_flag=True,
+              help="Try each source's live endpoint now and say in one line what it answers (writes nothing).")
+@click.option("--source", "only", multiple=True, metavar="NAME", help="Only this source (repeat).")
+@click.option("--mirror", type=click.Path(file_okay=False), default=None,
+              help="With --check: read the files of this folder instead of the live endpoints.")
 @config_option
 @_friendly
-def sources(config_path):
-    """List the sources: URL, mirror file, last harvest, counts and status."""
-    from .harvest import registry
+def sources(check, only, mirror, config_path):
+    """List the sources: live endpoint or archive, last harvest, counts, how old their data is.
+
+    With --check, try every live endpoint now (exit code 1 when one fails).
+    """
+    settings = _settings(config_path, mirror)
+    names = [s.strip() for item in only for s in item.split(",") if s.strip()] or None
+    if check:
+        from .harvest.check import check_sources
+
+        results = check_sources(settings, names)
+        for r in results:
+            colour = "green" if r.ok and r.kind == "live" else ("yellow" if r.ok else "red")
+            console.print(f"[{colour}]{'✓' if r.ok else '✗'}[/] {r.line()}", highlight=False, soft_wrap=True)
+        if not all(r.ok and r.kind == "live" for r in results):
+            sys.exit(1)
+        return
+    _sources_table(settings)
+
+
+def _sources_table(settings) -> None:
     from .store import GeoPackageStore
 
-    settings = _settings(config_path)
     store = GeoPackageStore(settings.store_path)
     last = {}
     for run in reversed(store.history(limit=50)):
         for row in run["sources"]:
             last[row["source"]] = {**row, "when": run["started_at"]}
+    meta = store.meta() if store.exists() else {}
     table = Table(title=f"Sources ({settings.store_path})", title_justify="left")
-    for col in ("source", "enabled", "format", "url / mirror file", "last harvest", "status", "fetched",
-                "kept", "rejected", "in store"):  # fmt: skip
+    for col in ("source", "live endpoint (documentation)", "archive", "last harvest", "status", "kept",
+                "data in the store"):  # fmt: skip
         table.add_column(col, overflow="fold")
-    classes = registry()
+    from .harvest.check import _channel
+
     for name, cfg in settings.sources.items():
         info = last.get(name, {})
-        layer = f"source_{name}"
-        rows = str(store.info(layer)["rows"]) if store.exists() and store.has(layer) else "—"
-        where = cfg.mirror[0] if settings.mirror and cfg.mirror else (cfg.urls[0] if cfg.urls else "")
+        layer = meta.get(f"source_{name}")
+        where = _channel(settings.with_overrides(mirror=None), name) if cfg.has_live else "none"
         if cfg.api:
-            where += f"\nAPI {cfg.api.url} (token ${cfg.api.token_env})"
-        table.add_row(name, "yes" if cfg.enabled else "no", classes[name].kind, where,
-                      info.get("when", "never"), info.get("status", "—"), str(info.get("fetched", "—")),
-                      str(info.get("kept", "—")), str(info.get("rejected", "—")), rows)  # fmt: skip
+            where += f" (token ${cfg.api.token_env})"
+        if cfg.docs:
+            where += f"\n[dim]{cfg.docs}[/]"
+        archive = f"{cfg.archive.vintage}: {cfg.archive.title or ''}" if cfg.archive else "—"
+        if layer:
+            dates = f"{layer.get('date_from') or '?'} … {layer.get('date_to') or '?'}"
+            held = f"{layer.get('rows')} rows, {'ARCHIVE of ' + str(layer.get('vintage')) if layer.get('source_kind') == 'archive' else 'live'}, records {dates}"  # noqa: E501
+        else:
+            held = "—"
+        table.add_row(name + ("" if cfg.enabled else " (disabled)"), where, archive, info.get("when", "never"),
+                      info.get("status", "—"), str(info.get("kept", "—")), held)  # fmt: skip
     console.print(table)
 
 
@@ -260,10 +316,16 @@ def gaps(service, subterritory, threshold_min, slot, suggest, candidates, close,
     console.print(f"Level: [bold]{m['level']}[/] — {m['population_basis']}. {m['venues']} venues "
                   f"({m['venues_hours_known']} with known hours; {m['venues_commune_level']} placed only at their commune).")
     if len(result.suggestions):
+        from .geocode import Geocoder
+
         console.print("Suggested sites:")
+        # Named by their nearest address when the geocoder answers (short timeout; one failure stops it).
+        geocoder = Geocoder(settings, interactive=True) if settings.geocoding.enabled else None
         for s in result.suggestions.itertuples():
-            console.print(f"  {s.rank}. {s.lon},{s.lat} ({s.nom}): {s.gain_population:,} more people within reach "
-                          f"(weighted {s.gain_weighted:,})".replace(",", " "))  # fmt: skip
+            label = geocoder.reverse(s.lon, s.lat) if geocoder else None
+            where = f"near {label} ({s.lon},{s.lat})" if label else f"{s.lon},{s.lat} ({s.nom})"
+            gain = f"{s.gain_population:,} more people within reach (weighted {s.gain_weighted:,})"
+            console.print(f"  {s.rank}. {where}: {gain.replace(',', ' ')}", markup=False)
     if m["slot"]:
         none = m["slot_zones_none_open"]
         console.print(f"Slot {m['slot_description']}: {len(none)} zone(s) with no venue known to be open within "

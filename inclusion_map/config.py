@@ -175,25 +175,53 @@ class ApiAccess(_Frozen):
 
     url: Url
     token_env: str
-    page_size: int = Field(default=500, ge=1, le=10_000)
+    page_size: int = Field(default=1000, ge=1, le=10_000)
 
 
-class SourceConfig(_Frozen):
-    """One venue source. ``urls``/``mirror`` may list several files of the same format."""
+class DatasetRef(_Frozen):
+    """A dataset published on data.gouv.fr, resolved at each harvest to its newest resource.
 
-    enabled: bool = True
-    title: str
-    publisher: str
-    licence: str = "Licence Ouverte 2.0"
-    urls: tuple[Url, ...] = ()
-    mirror: tuple[str, ...] = ()
-    api: ApiAccess | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
+    Name it by ``id`` (the dataset's id or slug) or, when only a stable resource link is known
+    (``/datasets/r/<resource id>``), by ``resource``: its dataset is then found through the API.
+    """
+
+    id: str | None = None
+    resource: str | None = None
+    formats: tuple[str, ...] = ("json", "csv")
+    title_contains: str | None = None
+    #: a short prefix for the ids of this dataset's rows, when several datasets feed one source
+    key: str | None = None
 
     @model_validator(mode="after")
-    def _somewhere_to_read(self) -> SourceConfig:
-        if not self.urls and not self.api:
-            raise ValueError("give at least one file URL under 'urls' or an 'api'")
+    def _named(self) -> DatasetRef:
+        if not self.id and not self.resource:
+            raise ValueError("a dataset needs its 'id' (id or slug) or a 'resource' id")
+        return self
+
+    @field_validator("formats", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        values = [value] if isinstance(value, str) else value
+        return [str(v).lower().lstrip(".") for v in values]
+
+
+class Archive(_Frozen):
+    """A dated copy of a source (a file kept by another project, an old export).
+
+    Used only when named (``use: archive``), offline from a mirror folder, or as a fallback when
+    the live source fails and the store holds no live data of it. Every page, report and export
+    then labels the data as an archive of ``vintage``.
+    """
+
+    urls: tuple[Url, ...] = ()
+    mirror: tuple[str, ...] = ()
+    vintage: str = Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    title: str | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Archive:
+        if not self.urls and not self.mirror:
+            raise ValueError("an archive needs 'urls' or 'mirror' file names")
         return self
 
     @field_validator("urls", "mirror", mode="before")
@@ -202,12 +230,112 @@ class SourceConfig(_Frozen):
         return [value] if isinstance(value, str) else value
 
 
-class Geocoding(_Frozen):
+#: Endpoints that have answered 404 or been retired: refusing them says what replaced them.
+RETIRED_URLS = {
+    "cartographie.societenumerique.gouv.fr/api/v0": "the national set is published on data.gouv.fr "
+    "since April 2026: name its dataset under 'datasets:'",
+    "api-adresse.data.gouv.fr": "use the Géoplateforme geocoder https://data.geopf.fr/geocodage",
+}
+
+
+def _not_retired(value: str) -> str:
+    for fragment, instead in RETIRED_URLS.items():
+        if fragment in value:
+            raise ValueError(f"{value} is retired; {instead}")
+    return value
+
+
+LiveUrl = Annotated[str, AfterValidator(_check_url), AfterValidator(_not_retired)]
+
+
+class SourceConfig(_Frozen):
+    """One venue source: its live channel, an optional archive, and how it is described.
+
+    The live channel is one of (or a mix of) ``datasets`` (data.gouv.fr datasets resolved at each
+    harvest), ``discover`` (every data.gouv.fr dataset declaring the national standard's schema
+    that covers the territory), ``urls`` (files or an open paged API) and ``api`` (an API that
+    needs a token). ``mirror`` names copies of the live files in a mirror folder.
+    """
+
     enabled: bool = True
-    url: Url = "https://api-adresse.data.gouv.fr/search/csv/"
+    title: str
+    publisher: str
+    licence: str = "Licence Ouverte 2.0"
+    use: Literal["live", "archive"] = "live"
+    datasets: tuple[DatasetRef, ...] = ()
+    discover: bool = False
+    urls: tuple[LiveUrl, ...] = ()
+    mirror: tuple[str, ...] = ()
+    api: ApiAccess | None = None
+    archive: Archive | None = None
+    #: where the publisher documents the live interface (shown by `sources` and the README)
+    docs: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _somewhere_to_read(self) -> SourceConfig:
+        live = self.datasets or self.discover or self.urls or self.api
+        if self.use == "archive" and not self.archive:
+            raise ValueError("'use: archive' needs an 'archive' (url or mirror file, and its vintage)")
+        if not live and not self.archive:
+            raise ValueError("give a live channel ('datasets', 'urls' or 'api') or an 'archive'")
+        return self
+
+    @field_validator("urls", "mirror", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("datasets", mode="before")
+    @classmethod
+    def _datasets(cls, value: Any) -> Any:
+        values = [value] if isinstance(value, str | dict) else value
+        return [{"id": v} if isinstance(v, str) else v for v in values or []]
+
+    @property
+    def has_live(self) -> bool:
+        return bool(self.datasets or self.discover or self.urls or self.api)
+
+
+class DataGouv(_Frozen):
+    """The data.gouv.fr API, used to resolve datasets to their newest files."""
+
+    api: Url = "https://www.data.gouv.fr/api"
+    standard_schema: str = "LaMednum/standard-mediation-num"
+    page_size: int = Field(default=100, ge=1, le=1000)
+
+
+RETIRED_GEOCODER = "api-adresse.data.gouv.fr"
+
+
+class Geocoding(_Frozen):
+    """The Géoplateforme geocoder (IGN), which replaced api-adresse.data.gouv.fr in 2026.
+
+    ``url`` is the service's base: ``/search`` (one address), ``/reverse`` (a point → an address)
+    and ``/search/csv`` (batches) are found under it. The service allows 50 requests a second per
+    address and 50 MB per CSV file; ``requests_per_s`` stays under that, and a 429 answer's
+    ``Retry-After`` is honoured up to ``retry_after_max_s`` seconds.
+    """
+
+    enabled: bool = True
+    url: Url = "https://data.geopf.fr/geocodage"
     min_score: float = Field(default=0.5, ge=0, le=1)
     batch_size: int = Field(default=2000, ge=1, le=50_000)
-    cache: str = "layers/build/cache/ban-cache.jsonl"
+    requests_per_s: float = Field(default=40.0, gt=0, le=50)
+    retry_after_max_s: float = Field(default=30.0, ge=0, le=600)
+    cache: str = "layers/build/cache/geocoding-cache.jsonl"
+
+    @field_validator("url")
+    @classmethod
+    def _current_service(cls, value: str) -> str:
+        if RETIRED_GEOCODER in value:
+            raise ValueError(f"{RETIRED_GEOCODER} is retired (end of service 31 January 2026); "
+                             "use the Géoplateforme geocoder https://data.geopf.fr/geocodage")  # fmt: skip
+        # Older settings named the CSV endpoint itself: keep the service's base.
+        base = value.rstrip("/")
+        for suffix in ("/search/csv", "/search"):
+            base = base.removesuffix(suffix)
+        return base
 
 
 class Dedupe(_Frozen):
@@ -263,7 +391,7 @@ class Http(_Frozen):
     retries: int = Field(default=3, ge=0, le=10)
     backoff_s: float = Field(default=0.5, ge=0)
     user_agent: str = "inclusion_map/0.1 (+https://github.com/inclusion-map)"
-    cache_dir: str = "layers/build/cache/http"
+    cache_dir: str | None = "layers/build/cache/http"  # None: no HTTP cache at all
 
 
 class Thresholds(_Frozen):
@@ -285,6 +413,7 @@ class Settings(_Frozen):
     http: Http = Http()
     reference: ReferenceData
     geocoding: Geocoding = Geocoding()
+    datagouv: DataGouv = DataGouv()
     dedupe: Dedupe = Dedupe()
     thresholds: Thresholds = Thresholds()
     fragility: Fragility = Fragility()

@@ -151,8 +151,8 @@ def score_pairs(df: pd.DataFrame, pairs: np.ndarray, distance_m: float, merge_sc
     score = np.where(same_id, 100.0, np.minimum(score, 100.0))
     # One publisher's list does not hold the same place twice on purpose: within one list, only
     # exact copies (same folded name and address) may merge.
-    harvester, upstream = df["harvester"].to_numpy(), df["source"].fillna("").map(fold).to_numpy()
-    same_list = (harvester[a] == harvester[b]) & (upstream[a] == upstream[b])
+    lists = _list_keys(df)
+    same_list = lists[a] == lists[b]
     exact = (names[a] == names[b]) & (addresses[a] == addresses[b])
     score = np.where(same_list & ~exact, np.minimum(score, merge_score - 1), score)
     ids = df["id"].to_numpy()
@@ -240,7 +240,7 @@ def deduplicate(records: pd.DataFrame, config: Dedupe, decisions: dict | None = 
     chosen = scored[merge]
     order = chosen.assign(_manual=chosen["decision"].eq("same (manual)"))
     order = order.sort_values(["_manual", "score"], ascending=False)
-    lists = (df["harvester"] + "|" + df["source"].map(fold)).to_numpy()
+    lists = _list_keys(df)
     labels = _clusters(len(df), order[["pos_a", "pos_b"]].to_numpy(dtype=np.int64), lists)
     df["_cluster"] = labels
     venues = _merge(df)
@@ -248,7 +248,14 @@ def deduplicate(records: pd.DataFrame, config: Dedupe, decisions: dict | None = 
     return DedupeResult(venues, review.drop(columns=["pos_a", "pos_b"]), len(df) - len(venues))
 
 
-_PROVENANCE_KEYS = ("harvester", "source_id", "source", "date_maj", "harvested_at")
+_PROVENANCE_KEYS = ("harvester", "source_id", "source", "upstream", "source_kind", "source_vintage", "date_maj",
+                    "harvested_at")  # fmt: skip
+
+
+def _list_keys(df: pd.DataFrame) -> np.ndarray:
+    """Which publisher's list each record comes from: harvester, upstream dataset, ``source``."""
+    upstream = df["upstream"].astype(object).fillna("").astype(str) if "upstream" in df.columns else ""
+    return (df["harvester"] + "|" + upstream + "|" + df["source"].map(fold)).to_numpy()
 
 
 def _provenance(rec: dict) -> dict:
@@ -262,6 +269,8 @@ def _missing(value) -> bool:
 def _merge(df: pd.DataFrame) -> pd.DataFrame:
     """One row per cluster. Plain dicts here: per-group pandas calls would dominate the run time."""
     columns = [c for c in df.columns if not c.startswith("_")]
+    if df.empty:
+        return pd.DataFrame(columns=columns)
     order = df.sort_values(["_cluster", "date_maj"], ascending=[True, False], na_position="last")
     labels = order["_cluster"].to_numpy()
     rows = order[columns].to_dict("records")

@@ -42,6 +42,16 @@ class SourceSkipped(InclusionMapError):
     status = 503
 
 
+class SourceUnchanged(InclusionMapError):
+    """The publisher's file has not changed since the last harvest (HTTP 304).
+
+    The source's layer already in the store is kept as it is: it is that file, already placed and
+    checked.
+    """
+
+    status = 304
+
+
 class GeocoderUnavailable(InclusionMapError):
     """The address geocoder could not be reached or answered garbage."""
 
@@ -64,3 +74,12 @@ class BadRequest(InclusionMapError):
     """A user query or argument is invalid."""
 
     status = 400
+
+
+class LayerMissing(NotFound):
+    """A layer a page needs has not been built yet; ``command`` builds it."""
+
+    def __init__(self, layer: str, command: str):
+        super().__init__(f"the layer '{layer}' is missing from the store", hint=f"run `{command}` first")
+        self.layer = layer
+        self.command = command

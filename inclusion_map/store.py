@@ -78,8 +78,15 @@ class _Writer:
         """Append rows to an attribute table (created on first use)."""
         if not rows:
             return
+        frame = pd.DataFrame(rows)
         exists = table in _layer_names(self.path)
-        pyogrio.write_dataframe(pd.DataFrame(rows), self.path, layer=table, driver="GPKG", append=exists)
+        if exists:
+            known = set(pyogrio.read_info(self.path, layer=table)["fields"])
+            if not set(frame.columns) <= known:
+                # A newer version records more columns: rewrite the table with them (old rows empty).
+                old = pyogrio.read_dataframe(self.path, layer=table)
+                frame, exists = pd.concat([old, frame], ignore_index=True), False
+        pyogrio.write_dataframe(frame, self.path, layer=table, driver="GPKG", append=exists)
 
 
 def _now() -> str:
@@ -180,6 +187,7 @@ class GeoPackageStore:
                                       for k, v in writer.meta.items()])  # fmt: skip
                 if len(table):
                     pyogrio.write_dataframe(table, tmp, layer="layer_meta", driver="GPKG")
+                os.chmod(tmp, 0o600)  # the store may hold contacts: readable by its owner only
                 os.replace(tmp, self.path)
             finally:
                 tmp.unlink(missing_ok=True)

@@ -1,5 +1,5 @@
 """Shared fixtures: the real open data of ``../shared/data`` served unchanged by a local HTTP
-server, a BAN-like geocoder on the same server, and settings pointing every source at them.
+server, a Géoplateforme-like geocoder on the same server, and settings pointing every source at them.
 
 Real files are read in place from ``$INCLUSION_MAP_TESTDATA`` (default ``../shared/data`` from the
 repository root); nothing is copied into the repository.
@@ -8,7 +8,9 @@ repository root); nothing is copied into the repository.
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -30,6 +32,8 @@ VENUE_FILES = {
     "data_inclusion": ["venues/data-inclusion_lieux_mediation_2023-02.json"],
     "aidants_connect": ["venues/aidants-connect_structures_2023-01.json"],
 }
+ARCHIVE_VINTAGES = {"standard": "2023-07", "france_services": "2022-12", "conseillers_numeriques": "2022-12",
+                    "data_inclusion": "2023-02", "aidants_connect": "2023-01"}  # fmt: skip
 TITLES = {
     "standard": "Cartographie nationale",
     "francilin": "Francil'in",
@@ -60,68 +64,151 @@ def _quiet(monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
-def _commune_points(testdata: Path) -> dict[str, tuple[float, float, str]]:
-    """Postcode → (lon, lat, INSEE code) of a point inside the commune, from the real contours."""
+@functools.lru_cache(maxsize=2)
+def _communes(testdata: Path) -> tuple[dict[str, tuple[float, float, str, str]], object]:
+    """The real communes of Île-de-France for the geocoder stand-in: postcode → (lon, lat, INSEE
+    code, name) of a point inside the commune, and the contours indexed by code (``nom``, ``postcode``)."""
     import json
 
     import geopandas as gpd
 
     communes = json.loads((testdata / "geo/decoupage-administratif_communes_idf.json").read_text())
     shapes = gpd.read_file(testdata / "geo/communes-ile-de-france.geojson").set_index("code")
-    points = {}
+    points, names, postcodes = {}, {}, {}
     for c in communes:
         if c.get("type", "commune-actuelle") == "commune-actuelle" and c["code"] in shapes.index:
             p = shapes.geometry[c["code"]].representative_point()
+            names[c["code"]], postcodes[c["code"]] = c["nom"], (c.get("codesPostaux") or [""])[0]
             for pc in c.get("codesPostaux") or []:
-                points.setdefault(pc, (p.x, p.y, c["code"]))
-    return points
+                points.setdefault(pc, (p.x, p.y, c["code"], c["nom"]))
+    shapes = shapes.assign(nom=shapes.index.map(names), postcode=shapes.index.map(postcodes))
+    return points, shapes[shapes["nom"].notna()]
 
 
-def ban_handler(testdata: Path):
-    """A SYNTHETIC stand-in for the BAN ``/search/csv/`` endpoint, answering in its CSV format.
+class GeocoderStandIn:
+    """A SYNTHETIC stand-in for the Géoplateforme geocoder, served under ``/geocodage/`` in the
+    formats of its contract (``shared/data/contracts/geoplateforme/``): ``POST search/csv``,
+    ``GET search`` and ``GET reverse``.
 
-    It cannot know real addresses offline: each address is placed at a point inside the commune of
-    its postcode (from the real commune contours) shifted by a few metres per house number, with a
-    score of 0.92 ("housenumber"); addresses of unknown postcodes get an empty answer, and addresses
-    containing "INTROUVABLE" a score of 0.2. The real response format is documented in
-    ``shared/data/geocoding/``.
+    It cannot know real addresses offline: an address is placed at a point inside the commune of its
+    postcode (from the real commune contours) shifted by a few metres per house number, with a score
+    of 0.92 ("housenumber"); an unknown postcode is ``not-found``, an address containing
+    "INTROUVABLE" scores 0.2, and a line whose text is under 3 characters is ``skipped``, as the
+    service does. ``search`` reads the postcode in the text (none: no answer). ``reverse`` answers
+    "1 Rue Fictive <postcode> <commune>" inside a commune of Île-de-France, nothing elsewhere.
+    Requests are recorded in ``calls`` (batches), ``searches`` and ``reverses``.
     """
-    points = _commune_points(testdata)
-    calls = []
 
-    def handle(request: Request) -> Response:
+    PREFIX = "/geocodage"
+    #: the columns the service adds by default (a subset of its list; ``result_columns`` picks among them)
+    RESULT_COLUMNS = ("latitude", "longitude", "result_label", "result_score", "result_type", "result_id",
+                      "result_postcode", "result_citycode", "result_status")  # fmt: skip
+
+    def __init__(self, testdata: Path):
+        self.points, self.shapes = _communes(testdata)
+        self.calls: list[dict] = []
+        self.searches: list[dict] = []
+        self.reverses: list[dict] = []
+
+    def register(self, server) -> None:
+        for path, method, handler in (("search/csv", "POST", self.search_csv), ("search", "GET", self.search),
+                                      ("reverse", "GET", self.reverse)):  # fmt: skip
+            server.expect_request(f"{self.PREFIX}/{path}", method=method).respond_with_handler(handler)
+
+    def _place(self, text: str, postcode: str) -> dict | None:
+        hit = self.points.get(postcode)
+        if not hit:
+            return None
+        number = int(m.group(1)) if (m := re.match(r"\s*(\d+)", text)) else 0
+        return {"lon": hit[0], "lat": hit[1] + number * 1e-5, "citycode": hit[2], "city": hit[3],
+                "score": 0.2 if "INTROUVABLE" in text.upper() else 0.92,
+                "type": "housenumber" if number else "street", "number": number}  # fmt: skip
+
+    def search_csv(self, request: Request) -> Response:
         upload = request.files["data"].read().decode("utf-8")
-        columns = request.form.getlist("columns")
-        calls.append(
-            {"rows": upload.count("\n") - 1, "columns": columns, "postcode": request.form.get("postcode")}
-        )
-        rows = list(csv.DictReader(io.StringIO(upload)))
+        columns, postcode = request.form.getlist("columns"), request.form.get("postcode")
+        wanted = request.form.getlist("result_columns") or list(self.RESULT_COLUMNS)
+        self.calls.append({"rows": upload.count("\n") - 1, "columns": columns, "postcode": postcode,
+                           "result_columns": request.form.getlist("result_columns")})  # fmt: skip
+        reader = csv.DictReader(io.StringIO(upload))
+        if any(c not in (reader.fieldnames or ()) for c in columns):
+            return Response(json.dumps({"code": 400, "message": "At least one given column name is unknown"}),
+                            status=400, content_type="application/json")  # fmt: skip
         out = io.StringIO()
-        fields = [*rows[0].keys(), "latitude", "longitude", "result_label", "result_score", "result_type",
-                  "result_citycode", "result_status"] if rows else ["latitude"]  # fmt: skip
-        writer = csv.DictWriter(out, fieldnames=fields)
+        fields = [*(reader.fieldnames or ()), *(c for c in self.RESULT_COLUMNS if c in wanted)]
+        writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
-        for row in rows:
-            hit = points.get(row.get("code_postal", ""))
-            if not hit:
-                writer.writerow({**row, "result_status": "not-found"})
-                continue
-            number = int(m.group(1)) if (m := re.match(r"\s*(\d+)", row.get("adresse", ""))) else 0
-            score = 0.2 if "INTROUVABLE" in row.get("adresse", "").upper() else 0.92
-            writer.writerow({**row, "latitude": hit[1] + number * 1e-5, "longitude": hit[0],
-                             "result_label": f"{row['adresse']} {row['code_postal']}", "result_score": score,
-                             "result_type": "housenumber", "result_citycode": hit[2], "result_status": "ok"})  # fmt: skip
+        for row in reader:
+            text = " ".join(row.get(c, "").strip() for c in columns).strip()
+            hit = self._place(text, row.get(postcode or "", "")) if len(text) >= 3 else None
+            result = {"result_status": "skipped" if len(text) < 3 else "not-found"}
+            if hit:
+                result = {"latitude": hit["lat"], "longitude": hit["lon"], "result_score": hit["score"],
+                          "result_label": f"{row['adresse']} {row['code_postal']} {hit['city']}",
+                          "result_type": hit["type"], "result_id": f"{hit['citycode']}_fictif",
+                          "result_postcode": row["code_postal"], "result_citycode": hit["citycode"],
+                          "result_status": "ok"}  # fmt: skip
+            writer.writerow({**row, **{k: v for k, v in result.items() if k in wanted}})
         return Response(out.getvalue(), content_type="text/csv; charset=utf-8")
 
-    handle.calls = calls
-    return handle
+    def search(self, request: Request) -> Response:
+        q = request.args.get("q", "")
+        self.searches.append(dict(request.args))
+        m = re.search(r"\b(\d{5})\b", q)
+        hit = self._place(q, m.group(1)) if m else None
+        features = []
+        if hit:
+            label = f"{q[: m.start()].strip()} {m.group(1)} {hit['city']}"
+            features.append(self._feature(hit["lon"], hit["lat"], label, hit["citycode"], m.group(1),
+                                          hit["city"], score=hit["score"], type=hit["type"]))  # fmt: skip
+        limit = int(request.args.get("limit") or 10)
+        return self._collection(features[:limit], query=q, limit=limit)
+
+    def reverse(self, request: Request) -> Response:
+        import shapely
+
+        self.reverses.append(dict(request.args))
+        try:
+            lon, lat = float(request.args["lon"]), float(request.args["lat"])
+        except (KeyError, ValueError):
+            return Response(json.dumps({"code": 400, "message": "Parse query failed"}), status=400,
+                            content_type="application/json")  # fmt: skip
+        inside = self.shapes[self.shapes.geometry.contains(shapely.Point(lon, lat))]
+        features = []
+        if len(inside):
+            code, c = inside.index[0], inside.iloc[0]
+            label = f"1 Rue Fictive {c['postcode']} {c['nom']}"
+            features.append(self._feature(lon, lat, label, code, c["postcode"], c["nom"], score=0.99,
+                                          type="housenumber", distance=12.3))  # fmt: skip
+        return self._collection(features)
+
+    @staticmethod
+    def _feature(lon, lat, label, citycode, postcode, city, **extra) -> dict:
+        return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {"label": label, "citycode": citycode, "postcode": postcode, "city": city,
+                               "_type": "address", **extra}}  # fmt: skip
+
+    @staticmethod
+    def _collection(features: list, **extra) -> Response:
+        body = {"type": "FeatureCollection", "features": features, **extra}
+        return Response(json.dumps(body), content_type="application/json")
 
 
 @pytest.fixture
-def data_server(httpserver, testdata):
+def geocoder_server(httpserver, testdata):
+    """The local HTTP server with the SYNTHETIC Géoplateforme stand-in under ``/geocodage/``;
+    ``httpserver.geocoder`` is the stand-in (its recorded requests)."""
+    stand_in = GeocoderStandIn(testdata)
+    stand_in.register(httpserver)
+    httpserver.geocoder = stand_in
+    return httpserver
+
+
+@pytest.fixture
+def data_server(httpserver, testdata, geocoder_server):
     """The local HTTP server: ``/data/<path>`` serves the real file ``<testdata>/<path>`` unchanged,
-    ``/fixtures/<name>`` the synthetic fixtures of ``tests/fixtures``, ``/ban/search/csv/`` the
-    synthetic BAN stand-in."""
+    ``/fixtures/<name>`` the synthetic fixtures of ``tests/fixtures``, ``/geocodage/`` the
+    synthetic Géoplateforme geocoder stand-in (``httpserver.geocoder``)."""
 
     def serve(base: Path, prefix: str):
         def handle(request: Request) -> Response:
@@ -136,9 +223,6 @@ def data_server(httpserver, testdata):
     httpserver.expect_request(re.compile(r"^/fixtures/.*")).respond_with_handler(
         serve(FIXTURES, "/fixtures/")
     )
-    ban = ban_handler(testdata)
-    httpserver.expect_request("/ban/search/csv/", method="POST").respond_with_handler(ban)
-    httpserver.ban = ban
     return httpserver
 
 
@@ -148,9 +232,14 @@ def config_dict(server, tmp_path: Path, **changes) -> dict:
     sources = {}
     for name, title in TITLES.items():
         files = VENUE_FILES.get(name)
-        urls = [url(f) for f in files] if files else [server.url_for("/fixtures/francilin_synthetic.geojson")]
-        sources[name] = {"title": title, "publisher": title, "urls": urls,
-                         "mirror": files or ["francilin_synthetic.geojson"]}  # fmt: skip
+        if files:  # the real files are archives: read as such (their live shapes: test_live_contracts.py)
+            sources[name] = {"title": title, "publisher": title, "use": "archive",
+                             "archive": {"urls": [url(f) for f in files], "mirror": files,
+                                         "vintage": ARCHIVE_VINTAGES[name]}}  # fmt: skip
+        else:
+            sources[name] = {"title": title, "publisher": title,
+                             "urls": [server.url_for("/fixtures/francilin_synthetic.geojson")],
+                             "mirror": ["francilin_synthetic.geojson"]}  # fmt: skip
     config = {
         "territory": {
             "kind": "ept", "code": "200058014", "name": "Grand-Orly Seine Bièvre",
@@ -167,7 +256,8 @@ def config_dict(server, tmp_path: Path, **changes) -> dict:
             "commune_contours": {"url": url("geo/communes-ile-de-france.geojson"),
                                  "mirror": "geo/communes-ile-de-france.geojson"},
         },
-        "geocoding": {"url": server.url_for("/ban/search/csv/"), "cache": str(tmp_path / "ban.jsonl")},
+        "geocoding": {"url": server.url_for(GeocoderStandIn.PREFIX),
+                      "cache": str(tmp_path / "geocoding-cache.jsonl")},
         "dedupe": {"decisions_file": str(tmp_path / "decisions.csv"), "review_file": str(tmp_path / "review.csv")},
         "sources": sources,
     }  # fmt: skip

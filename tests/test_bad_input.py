@@ -138,7 +138,9 @@ class Baseline:
 def harvest_settings(server: HTTPServer, tmp_path: Path, urls: dict[str, str], **http):
     """Settings for the two sources at ``urls`` (store, caches and reports under ``tmp_path``)."""
     config = config_dict(server, tmp_path)
-    config["sources"] = {name: {**config["sources"][name], "urls": [url]} for name, url in urls.items()}
+    # Served here as live files (no archive to fall back on), to see what a broken live file does.
+    config["sources"] = {name: {**config["sources"][name], "urls": [url], "use": "live", "archive": None}
+                         for name, url in urls.items()}  # fmt: skip
     config["http"].update(http)
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -405,7 +407,7 @@ def test_coordinates_outside_france_are_dropped_and_the_address_geocoded(baselin
     (note,) = [n for n in src.notes if n.source_id == ATHIS_MONS]
     assert (note.source, note.row, note.field) == (FS, ATHIS_MONS_ROW, "latitude/longitude")
     assert "outside France" in note.problem and note.value == f"{lat}, {lon}"
-    assert any(call["rows"] for call in baseline.server.ban.calls)
+    assert any(call["rows"] for call in baseline.server.geocoder.calls)
     venue = baseline.store.read(f"source_{FS}").set_index("source_id").loc[ATHIS_MONS]
     assert (venue["geocode_precision"], venue["code_insee"]) == ("adresse", "91027")
     assert 48.6 < venue.geometry.y < 48.8 and 2.3 < venue.geometry.x < 2.5

@@ -4,6 +4,7 @@ frictionless against the real national Table Schema of ``shared/data/schema``.""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,17 @@ def test_mirror_folder_reads_files_in_place(make_settings, testdata, tmp_path):
     config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     result = CliRunner().invoke(main, ["harvest", "--mirror", str(testdata), "--config", str(config)])
     assert result.exit_code == 0, result.output
-    assert "mirror file not found" in result.output
+    report = Path(re.search(r"Report: (\S+harvest-\S+\.md)", result.output).group(1)).read_text()
+    assert "no mirror file of this source" in report
+    # Offline, the real files are archives, and the report says so with their vintage.
+    assert "| france_services | ok | ARCHIVE of 2022-12 (records 2022-12-01…2022-12-01) |" in report
+    # A plain harvest refreshes every layer the pages read: territory layers and gap analysis.
+    from inclusion_map.config import load_settings
+    from inclusion_map.store import GeoPackageStore
+
+    store = GeoPackageStore(load_settings(config).store_path)
+    assert all(store.has(layer) for layer in ("venues", "communes", "gaps", "gap_grid"))
+    assert "Gap analysis written" in result.output
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from .base import Harvester, Parsed, Raw, Rejection
+from .base import Harvester, Parsed, Raw, Rejection, Scope
 
 MODULES = (
     "standard",
@@ -30,9 +30,9 @@ def registry() -> dict[str, type[Harvester]]:
     return classes
 
 
-def build(name: str, settings) -> Harvester:
-    """Build the harvester of source ``name`` from its config entry."""
-    return registry()[name](settings.sources[name], settings)
+def build(name: str, settings, scope: Scope | None = None) -> Harvester:
+    """Build the harvester of source ``name`` from its config entry (and the territory's scope)."""
+    return registry()[name](settings.sources[name], settings, scope)
 
 
-__all__ = ["Harvester", "Parsed", "Raw", "Rejection", "build", "registry", "MODULES"]
+__all__ = ["Harvester", "Parsed", "Raw", "Rejection", "Scope", "build", "registry", "MODULES"]

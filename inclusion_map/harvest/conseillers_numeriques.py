@@ -1,9 +1,16 @@
-"""Places where conseillers numériques work.
+"""Places where mediators and conseillers numériques work: La Coop de la médiation numérique.
 
-Two channels: the current La Coop de la médiation numérique API (records in the standard,
-bearer token from an environment variable, cursor pagination ``page[size]``/``page[after]``),
-used when its token is set; otherwise the historical open export (a JSON list in the 0.x
-standard with ``nb_aidants``, the number of advisers).
+Live: the Coop's API ``GET /api/v1/lieux-activite`` (OpenAPI "La coop - API" 1.0.0, 2026): one
+plain JSON array of places in the national standard, no pagination, with a bearer token (the
+client id and secret joined by ``:``) from the environment variable named in ``api.token_env``.
+Each place lists ``dispositif_programmes_nationaux`` as published (« Conseillers numériques » only
+where one of its mediators is a conseiller numérique) and, beyond the standard, ``aidants``: the
+mediators working there (name, e-mail, phone). Only their number is kept (``nb_aidants``): no
+mediator's name or contact is ever stored.
+
+Archive: the historical open export of the conseillers numériques' places (December 2022, the 0.x
+standard with ``nb_aidants``), read offline, when named, or when the API fails or returns nothing
+and the store holds no live data of this source.
 """
 
 from __future__ import annotations
@@ -12,65 +19,59 @@ from collections.abc import Iterator
 
 import requests
 
+from ..errors import SourceSkipped, SourceUnavailable
 from .base import Harvester, Raw, Rejection, get_api_json, json_records
+
+#: keys of the Coop's records that hold personal data of mediators: counted, never kept
+PERSONAL = ("aidants", "mediateurs")
 
 
 class ConseillersNumeriquesHarvester(Harvester):
     name = "conseillers_numeriques"
-    kind = "Coop de la médiation numérique API (token) or the historical CnFS export"
+    kind = "La Coop de la médiation numérique API (token), else the 2022 export of CnFS places"
 
-    def fetch(self, session: requests.Session) -> Raw:
-        token = self.api_token()
-        if self.config.api and token and not self.settings.mirror:
-            return Raw(
-                [], [f"read from the Coop API {self.config.api.url}"], {"api_rows": self._api(session, token)}
-            )
-        raw = super().fetch(session)
-        if self.config.api and not token:
-            raw.messages.append(
-                f"Coop API not used: no token in ${self.config.api.token_env}; read the historical export"
-            )
-        return raw
-
-    def _api(self, session: requests.Session, token: str) -> list[dict]:
+    def fetch_live(self, session: requests.Session) -> Raw:
         api = self.config.api
-        rows, after, url = [], None, api.url
-        for _ in range(100_000):  # a hard stop against a server that never ends its cursor
-            params = {"page[size]": api.page_size}
-            if after:
-                params["page[after]"] = after
-            page = get_api_json(session, url, token, params)
-            items = page.get("data", []) if isinstance(page, dict) else []
-            rows.extend({"id": i.get("id"), **(i.get("attributes") or i)} for i in items)
-            meta = page.get("meta") or {} if isinstance(page, dict) else {}
-            links = page.get("links") or {} if isinstance(page, dict) else {}
-            has_next = links.get("next") or meta.get("hasNextPage") or meta.get("has_next_page")
-            if not items or not has_next:
-                break
-            after = meta.get("endCursor") or meta.get("end_cursor") or items[-1].get("id")
-        return rows
+        if api is None:
+            return super().fetch_live(session)
+        token = self.api_token()
+        if not token:
+            raise SourceSkipped(f"{self.name}: the Coop API needs a token and ${api.token_env} is not set",
+                                hint=f"put 'client-id:client-secret' in the environment variable ${api.token_env}")
+        body = get_api_json(session, api.url, token)
+        if not isinstance(body, list):
+            raise SourceUnavailable(f"{api.url} did not answer a JSON array of places (the Coop API v1 shape)")
+        rows = [_without_people(r) for r in body if isinstance(r, dict)]
+        return Raw([], [f"read {len(rows)} places from the Coop API"], {"api_rows": rows},
+                   origins=[{"url": api.url, "title": "La Coop de la médiation numérique — API v1 /lieux-activite"}])
 
     def map_rows(self, raw: Raw) -> Iterator[dict | Rejection]:
         if "api_rows" in raw.extra:
-            rows = raw.extra["api_rows"]
-        else:
-            rows = [r for p in raw.payloads for r in json_records(p, "data", "items")]
-        for row in rows:
-            advisers = row.get("nb_aidants") or row.get("nombre_mediateurs")
-            if advisers is None and isinstance(row.get("mediateurs"), list):
-                advisers = len(row["mediateurs"])
-            yield {
-                **row,
-                "source_id": row.get("id"),
-                "nb_aidants": _int(advisers),
-                "dispositif_programmes_nationaux": _with(
-                    row.get("dispositif_programmes_nationaux"), "Conseillers numériques"
-                ),  # fmt: skip
-            }
+            for row in raw.extra["api_rows"]:
+                yield {**row, "source_id": row.get("id"), "source": row.get("source") or "Coop numérique"}
+            return
+        # The 2022 export: every place there had at least one conseiller numérique.
+        for payload in raw.payloads:
+            for row in json_records(payload, "data", "items"):
+                row = _without_people(row)
+                yield {**row, "source_id": row.get("id"),
+                       "dispositif_programmes_nationaux": _with(row.get("dispositif_programmes_nationaux"),
+                                                                "Conseillers numériques")}  # fmt: skip
+
+
+def _without_people(row: dict) -> dict:
+    """The record with its mediators replaced by their number (``nb_aidants``)."""
+    out = {k: v for k, v in row.items() if k not in PERSONAL}
+    count = row.get("nb_aidants") if row.get("nb_aidants") is not None else row.get("nombre_mediateurs")
+    if count is None:
+        people = [row.get(k) for k in PERSONAL if isinstance(row.get(k), list)]
+        count = len(people[0]) if people else None
+    out["nb_aidants"] = _int(count)
+    return out
 
 
 def _with(value, item: str) -> str:
-    values = [v for v in str(value or "").split("|") if v]
+    values = value if isinstance(value, list) else [v for v in str(value or "").split("|") if v]
     return "|".join(dict.fromkeys([*values, item]))
 
 

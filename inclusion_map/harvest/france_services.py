@@ -1,7 +1,16 @@
-"""The official list of France services centres (CSV as published on data.gouv.fr).
+"""The official list of France services centres (CSV as published on data.gouv.fr by ANCT).
 
-Separator (``;`` or ``,``) and encoding (UTF-8 or Windows-1252) are detected. Hours come as one
-column per weekday (``09:00 - 12:00 / 13:30 - 17:00``) and become one OSM ``opening_hours``.
+The dataset is resolved at each harvest through its stable resource link, so a re-upload does not
+break the harvest. Separator (``;`` today, ``,`` in 2022) and encoding (UTF-8 or Windows-1252) are
+detected. Hours come as one column per weekday (``09:00 - 12:00 / 13:30 - 17:00``) and become one
+OSM ``opening_hours``.
+
+Columns read today (as ANCT's mednum-cli maps them, 2026): ``id_fs, lib_fs, adresse,
+complement_adresse, insee_com, code_postal, lib_com, latitude, longitude, mail, telephone,
+h_lundi…h_samedi, commentaire, format_fs, prise_rdv``. ``format_fs`` tells a fixed centre
+(``Fixe``, ``Multisites``) from a roaming one (``Itinérante``, ``Bus_équivalent``); the 2022 list
+used ``format_fs`` for ``Site principal``/``Antenne`` and said roaming in ``itinerance``
+(``Oui``/``Non``), which is read when ``format_fs`` does not tell.
 """
 
 from __future__ import annotations
@@ -21,6 +30,19 @@ DAY_COLUMNS = {"Mo": "h_lundi", "Tu": "h_mardi", "We": "h_mercredi", "Th": "h_je
 SERVICES = ("Aide aux démarches administratives", "Accès internet et matériel informatique")
 
 
+FORMATS = {"fixe": "Fixe", "multisites": "Fixe", "itinerante": "Itinérant", "bus_equivalent": "Itinérant"}
+# ``prise_rdv``: whether a visit needs an appointment (mednum-cli's reading of the column).
+ACCESS = {"non": "Se présenter", "oui": "Téléphoner|Contacter par mail"}
+
+
+def roaming(row: dict) -> str | None:
+    """« Itinérant » or « Fixe » from ``format_fs`` (2026), else from ``itinerance`` (2022)."""
+    from ..vocab import fold
+
+    given = FORMATS.get(fold(row.get("format_fs") or "").replace(" ", "_"))
+    return given or {"oui": "Itinérant", "non": "Fixe"}.get((row.get("itinerance") or "").strip().lower())
+
+
 class FranceServicesHarvester(Harvester):
     name = "france_services"
     kind = "France services list (CSV, hours per weekday)"
@@ -37,7 +59,7 @@ class FranceServicesHarvester(Harvester):
                     )
                     for d in unreadable
                 ]
-                roaming = (row.get("itinerance") or "").strip().lower()
+                booking = (row.get("prise_rdv") or "").strip().lower()
                 yield {
                     "_issues": issues,
                     "source_id": row.get("id_fs"),
@@ -53,7 +75,8 @@ class FranceServicesHarvester(Harvester):
                     "telephone": row.get("telephone"),
                     "horaires": hours,
                     "presentation_detail": row.get("commentaire"),
-                    "itinerance": {"oui": "Itinérant", "non": "Fixe"}.get(roaming),
+                    "itinerance": roaming(row),
+                    "modalites_acces": ACCESS.get(booking),
                     "structure_parente": row.get("groupe"),
                     "services": list(SERVICES),
                     "frais_a_charge": "Gratuit",

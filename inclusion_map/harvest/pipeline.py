@@ -19,14 +19,14 @@ from .. import schema
 from .._http import make_session
 from ..config import Settings
 from ..dedupe import deduplicate, load_decisions
-from ..errors import ConfigError, InclusionMapError, SourceSkipped, SourceUnavailable
+from ..errors import ConfigError, InclusionMapError, SourceSkipped, SourceUnavailable, SourceUnchanged
 from ..geo.boundaries import load_gazetteer
-from ..geocode import BanGeocoder
+from ..geocode import Geocoder
 from ..locate import PRECISE, address_key, place
 from ..progress import console
 from ..store import GeoPackageStore
 from . import build, registry
-from .base import Parsed, Rejection
+from .base import Parsed, Rejection, Scope
 
 COLUMNS = (*schema.FIELDS, *schema.EXTRA_FIELDS)
 
@@ -45,6 +45,12 @@ class SourceReport:
     removed: int = 0
     changed: int = 0
     previous_rows: int | None = None  # rows of the last good harvest kept in the store
+    kind: str = "live"  # live | archive: where this run's rows came from
+    vintage: str | None = None  # an archive's vintage, as the config names it
+    date_from: str | None = None  # oldest and newest date_maj of the rows kept
+    date_to: str | None = None
+    unchanged: bool = False  # the publisher answered 304: the stored layer was kept as it is
+    origins: list[dict] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     notes: list[Rejection] = field(default_factory=list)
@@ -117,26 +123,40 @@ def run_harvest(settings: Settings, only: list[str] | None = None, session=None)
     session = session or make_session(settings.http)
     store = GeoPackageStore(settings.store_path)
     gaz = load_gazetteer(settings, session)
+    scope = Scope.of(gaz)
     report = HarvestReport(uuid.uuid4().hex[:12], started.isoformat(timespec="seconds"),
                            gaz.territory.name, settings.mirror, [])  # fmt: skip
+    stored = store.meta() if store.exists() else {}
     parsed: dict[str, Parsed] = {}
     for name in names:
         src = SourceReport(name, settings.sources[name].title)
         report.sources.append(src)
         console.print(f"[bold]{name}[/]: harvesting…")
+        harvester = build(name, settings, scope)
+        previous = stored.get(layer_name(name), {}) if store.has(layer_name(name)) else {}
+        live_in_store = previous.get("source_kind", "live") == "live" and bool(previous)
+        # Validators are sent only when the stored layer is that live file, already placed;
+        # an archive never replaces live data already in the store.
+        harvester.conditional = live_in_store
+        harvester.allow_fallback = not live_in_store
         try:
-            parsed[name] = build(name, settings).harvest(session)
+            parsed[name] = harvester.harvest(session)
+        except SourceUnchanged as exc:
+            src.unchanged, src.message = True, str(exc)
+            continue
         except (SourceUnavailable, SourceSkipped) as exc:
             src.status = "skipped" if isinstance(exc, SourceSkipped) else "failed"
             src.message = str(exc)
             continue
-        src.fetched, src.messages = parsed[name].fetched, parsed[name].messages
+        p = parsed[name]
+        src.fetched, src.messages = p.fetched, p.messages
+        src.kind, src.vintage, src.origins = p.kind, p.vintage, p.origins
         if src.fetched == 0:
             src.status, src.message = "failed", "the source returned no rows"
             del parsed[name]
 
     known = _known_addresses(store, parsed)
-    geocoder = BanGeocoder(settings, session) if settings.geocoding.enabled else None
+    geocoder = Geocoder(settings) if settings.geocoding.enabled else None
     frames: dict[str, gpd.GeoDataFrame] = {}
     for src in report.sources:
         if src.name not in parsed:
@@ -145,6 +165,8 @@ def run_harvest(settings: Settings, only: list[str] | None = None, session=None)
         stamp = started.isoformat(timespec="seconds")
         for rec in p.records:
             rec["harvested_at"] = stamp
+            rec["source_kind"] = p.kind
+            rec["source_vintage"] = p.vintage
         placed = place(p.records, gaz, geocoder, known)
         if any("geocoder unreachable" in m for m in placed.messages):
             geocoder = None  # do not wait on it again for the next sources
@@ -172,9 +194,17 @@ def run_harvest(settings: Settings, only: list[str] | None = None, session=None)
             src.status, src.message = "failed", "no valid row: most rows were rejected (see the report)"
             continue
         frames[src.name] = to_frame(kept)
+        src.date_from, src.date_to = date_range(frames[src.name])
 
     for src in report.sources:
-        if src.status != "ok" or src.name not in frames:
+        if src.unchanged and store.has(layer_name(src.name)):
+            frames[src.name] = store.read(layer_name(src.name))
+            prior = stored.get(layer_name(src.name), {})
+            src.kind, src.vintage = prior.get("source_kind", "live"), prior.get("vintage")
+            src.origins = prior.get("origins") or []
+            src.fetched = src.kept = len(frames[src.name])
+            src.date_from, src.date_to = date_range(frames[src.name])
+        elif src.status != "ok" or src.name not in frames:
             previous = store.read(layer_name(src.name)) if store.has(layer_name(src.name)) else None
             src.previous_rows = None if previous is None else len(previous)
             if previous is not None:
@@ -189,7 +219,16 @@ def run_harvest(settings: Settings, only: list[str] | None = None, session=None)
     for name in settings.sources:
         if name not in frames and name not in names and store.has(layer_name(name)):
             frames[name] = store.read(layer_name(name))
-    return _merge_and_store(settings, store, report, frames)
+    return _merge_and_store(settings, store, report, frames, stored)
+
+
+def date_range(frame: pd.DataFrame) -> tuple[str | None, str | None]:
+    """Oldest and newest ``date_maj`` of a layer (ISO dates; placeholders before 1990 ignored)."""
+    if frame is None or "date_maj" not in frame.columns or frame.empty:
+        return None, None
+    dates = frame["date_maj"].dropna().astype(str).str[:10]
+    dates = dates[dates.str.fullmatch(r"(?:199\d|20\d\d)-\d\d-\d\d")]
+    return (dates.min(), dates.max()) if len(dates) else (None, None)
 
 
 def _known_addresses(store: GeoPackageStore, parsed: dict[str, Parsed]) -> dict[str, tuple[float, float]]:
@@ -207,7 +246,7 @@ def _known_addresses(store: GeoPackageStore, parsed: dict[str, Parsed]) -> dict[
     return known
 
 
-def _merge_and_store(settings, store, report: HarvestReport, frames: dict) -> HarvestReport:
+def _merge_and_store(settings, store, report: HarvestReport, frames: dict, stored: dict) -> HarvestReport:
     from .report import write_report_files
 
     all_records = pd.concat([f.drop(columns="geometry") for f in frames.values() if len(f)], ignore_index=True) \
@@ -231,8 +270,8 @@ def _merge_and_store(settings, store, report: HarvestReport, frames: dict) -> Ha
         with store.transaction() as tx:
             for src in report.sources:
                 if src.status == "ok" and src.name in frames:
-                    tx.write(layer_name(src.name), frames[src.name], _source_meta(settings, src.name, report))
-            tx.write("venues", venues, _venues_meta(settings, report))
+                    tx.write(layer_name(src.name), frames[src.name], _source_meta(settings, src, report))
+            tx.write("venues", venues, _venues_meta(settings, report, frames, {**stored, **tx.meta}))
             _append_history(tx, report, venue_changes)
     except InclusionMapError:
         raise
@@ -242,17 +281,45 @@ def _merge_and_store(settings, store, report: HarvestReport, frames: dict) -> Ha
     return report
 
 
-def _source_meta(settings: Settings, name: str, report: HarvestReport) -> dict:
-    cfg = settings.sources[name]
-    return {"title": f"Lieux — {cfg.title}", "kind": "source", "source": name, "publisher": cfg.publisher,
-            "licence": cfg.licence, "urls": list(cfg.urls), "harvested_at": report.started_at,
-            "territory": report.territory}  # fmt: skip
+def _source_meta(settings: Settings, src: SourceReport, report: HarvestReport) -> dict:
+    """What the store says of a source's layer: where it came from, live or archive, how old."""
+    cfg = settings.sources[src.name]
+    return {"title": f"Lieux — {cfg.title}", "kind": "source", "source": src.name, "publisher": cfg.publisher,
+            "licence": cfg.licence, "docs": cfg.docs, "source_kind": src.kind, "vintage": src.vintage,
+            "date_from": src.date_from, "date_to": src.date_to, "origins": src.origins,
+            "harvested_at": report.started_at, "territory": report.territory}  # fmt: skip
 
 
-def _venues_meta(settings: Settings, report: HarvestReport) -> dict:
-    used = [s.name for s in report.sources] + [
-        n for n in settings.sources if n not in {s.name for s in report.sources}
-    ]
+def contributors(settings: Settings, report: HarvestReport, frames: dict, meta: dict) -> list[dict]:
+    """The sources whose rows are in the merged layer, each with its kind and its records' dates.
+
+    A source that failed this run but keeps its last good layer is a contributor (with the date of
+    that harvest); a source with no row at all is not.
+    """
+    this_run = {s.name: s for s in report.sources}
+    out = []
+    for name, frame in frames.items():
+        if name not in settings.sources or frame is None or not len(frame):
+            continue
+        cfg, layer = settings.sources[name], meta.get(layer_name(name), {})
+        src = this_run.get(name)
+        fresh = src is not None and src.status == "ok"
+        date_from, date_to = (src.date_from, src.date_to) if fresh else date_range(frame)
+        out.append({"name": name, "title": cfg.title, "publisher": cfg.publisher, "licence": cfg.licence,
+                    "kind": src.kind if fresh else layer.get("source_kind", "live"),
+                    "vintage": src.vintage if fresh else layer.get("vintage"),
+                    "date_from": date_from, "date_to": date_to, "rows": int(len(frame)),
+                    "harvested_at": report.started_at if fresh else layer.get("harvested_at"),
+                    "status": src.status if src else "not harvested this time"})  # fmt: skip
+    return out
+
+
+def _venues_meta(settings: Settings, report: HarvestReport, frames: dict, meta: dict) -> dict:
+    used = contributors(settings, report, frames, meta)
+    named = {c["name"] for c in used}
+    failed = [{"name": s.name, "title": s.title, "status": s.status, "message": s.message}
+              for s in report.sources if s.name not in named]  # fmt: skip
+    dates = [d for c in used for d in (c["date_from"], c["date_to"]) if d]
     return {
         "title": "Lieux de médiation numérique",
         "description": "Every known digital-mediation venue of the territory, in the national standard "
@@ -260,16 +327,11 @@ def _venues_meta(settings: Settings, report: HarvestReport) -> dict:
         "kind": "venues",
         "standard": "https://schema.data.gouv.fr/LaMednum/standard-mediation-num/",
         "licence": "Licence Ouverte 2.0 (etalab-2.0)",
-        "sources": [
-            {
-                "name": n,
-                "title": settings.sources[n].title,
-                "publisher": settings.sources[n].publisher,
-                "licence": settings.sources[n].licence,
-            }
-            for n in used
-            if n in settings.sources
-        ],  # fmt: skip
+        "sources": used,
+        "failed_sources": failed,
+        "data_from": min(dates) if dates else None,
+        "data_to": max(dates) if dates else None,
+        "archive_only": bool(used) and all(c["kind"] == "archive" for c in used),
         "harvested_at": report.started_at,
         "territory": report.territory,
     }
@@ -286,6 +348,7 @@ def _append_history(tx, report: HarvestReport, venue_changes: dict[str, list[str
         "fetched": s.fetched, "kept": s.kept, "rejected": s.rejected, "outside": s.outside,
         "added": s.added, "removed": s.removed, "changed": s.changed,
         "previous_rows": -1 if s.previous_rows is None else s.previous_rows,
+        "kind": s.kind if s.status == "ok" else "", "date_from": s.date_from or "", "date_to": s.date_to or "",
     } for s in report.sources])  # fmt: skip
     tx.append("harvest_rejections", [{
         "run_id": report.run_id, "source": r.source, "row": r.row, "source_id": r.source_id or "",

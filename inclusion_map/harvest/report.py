@@ -16,6 +16,16 @@ from ..config import Settings
 STATUS_TEXT = {"ok": "[green]ok[/]", "failed": "[red]failed[/]", "skipped": "[yellow]skipped[/]"}
 
 
+def data_text(s) -> str:
+    """How old a source's rows are: ``live, 2026-03-01…2026-11-30`` or ``ARCHIVE 2022-12 …``."""
+    if s.status != "ok":
+        return "—"
+    dates = f"{s.date_from}…{s.date_to}" if s.date_from else "no dates"
+    if s.kind == "archive":
+        return f"ARCHIVE of {s.vintage or '?'} (records {dates})"
+    return f"live{' (unchanged)' if s.unchanged else ''}, records {dates}"
+
+
 def summary_table(report) -> Table:
     """A rich table: one line per source with counts and what happened."""
     table = Table(title=f"Harvest {report.run_id} — {report.territory}", title_justify="left")
@@ -31,6 +41,7 @@ def summary_table(report) -> Table:
         "~changed",
     ):
         table.add_column(col, justify="left" if col in ("source", "status") else "right")
+    table.add_column("data", overflow="fold", max_width=34)
     table.add_column("note", overflow="fold", max_width=60)
     for s in report.sources:
         note = s.message
@@ -39,7 +50,7 @@ def summary_table(report) -> Table:
                      else " — no previous data in the store")  # fmt: skip
         note = "; ".join([note, *s.messages]) if note else "; ".join(s.messages)
         table.add_row(s.name, STATUS_TEXT.get(s.status, s.status), str(s.fetched), str(s.kept), str(s.rejected),
-                      str(s.outside), str(s.added), str(s.removed), str(s.changed), note)  # fmt: skip
+                      str(s.outside), str(s.added), str(s.removed), str(s.changed), data_text(s), note)  # fmt: skip
     return table
 
 
@@ -54,14 +65,14 @@ def _markdown(report, settings: Settings) -> str:
         f"into others; {report.review_pairs} candidate pairs to review)",
         f"- Changes in the venues layer: {report.venue_changes}",
         "",
-        "| source | status | fetched | kept | rejected | outside territory | added | removed | changed | note |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| source | status | data | fetched | kept | rejected | outside territory | added | removed | changed | note |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for s in report.sources:
         note = " ".join([s.message, *s.messages]).replace("|", "/").replace("\n", " ")
         if s.status != "ok":
             note += f" (previous data kept: {s.previous_rows if s.previous_rows is not None else 'none'})"
-        lines.append(f"| {s.name} | {s.status} | {s.fetched} | {s.kept} | {s.rejected} | {s.outside} | "
+        lines.append(f"| {s.name} | {s.status} | {data_text(s)} | {s.fetched} | {s.kept} | {s.rejected} | {s.outside} | "
                      f"{s.added} | {s.removed} | {s.changed} | {note} |")  # fmt: skip
     lines += ["", "## Rejected rows (first 50 per source)", ""]
     for s in report.sources:
@@ -71,8 +82,14 @@ def _markdown(report, settings: Settings) -> str:
                 value = (r.value or "")[:80].replace("|", "/")
                 lines.append(f"| {r.row} | {r.source_id or ''} | {r.field} | {r.problem} | {value} |")
             lines.append("")
-    lines += ["Sources and licences:", ""]
-    lines += [f"- {c.title} ({c.publisher}) — {c.licence}" for c in settings.sources.values()]
+    ok = [s for s in report.sources if s.status == "ok"]
+    lines += ["Sources read this run, and their licences:", ""]
+    lines += [f"- {settings.sources[s.name].title} ({settings.sources[s.name].publisher}) — "
+              f"{settings.sources[s.name].licence} — {data_text(s)}" for s in ok]  # fmt: skip
+    failed = [s for s in report.sources if s.status != "ok"]
+    if failed:
+        lines += ["", "Sources that gave nothing this run (not contributors of this run):", ""]
+        lines += [f"- {s.name}: {s.status} — {s.message.splitlines()[0] if s.message else ''}" for s in failed]
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from ..files import owner_only
+
 
 def connect(path: Path, schema: str) -> sqlite3.Connection:
     """Open (creating the folder and the tables when needed) with rows readable by column name."""
@@ -16,5 +18,7 @@ def connect(path: Path, schema: str) -> sqlite3.Connection:
     con = sqlite3.connect(path, timeout=10)
     con.execute("PRAGMA journal_mode=WAL")
     con.executescript(schema)
+    # Reports hold reporters' contacts, accounts hold password hashes: owner only.
+    owner_only(path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
     con.row_factory = sqlite3.Row
     return con
