@@ -215,3 +215,9 @@ def test_missing_layers_are_a_404_naming_the_command(built, testdata, tmp_path):
     empty = make_client(mirror_settings(tmp_path, testdata, "nothing.gpkg"))
     response = empty.get("/rapport")
     assert response.status_code == 404 and "python run.py harvest" in response.get_data(as_text=True)
+    # Said in the page's language, not as an English hint.
+    page = " ".join(unescape(re.sub(r"<[^>]+>", " ", no_gaps.get("/rapport").get_data(as_text=True))).split())
+    assert "Cette page a besoin de données qui ne sont pas encore prêtes : l'analyse des manques." in page
+    assert "Un organisateur peut les préparer avec la commande python run.py gaps" in page
+    english = " ".join(unescape(re.sub(r"<[^>]+>", " ", no_gaps.get("/rapport?lang=en").get_data(as_text=True))).split())
+    assert "This page needs data that is not ready yet: the gap analysis." in english

@@ -15,6 +15,7 @@ from .. import __version__
 from ..catalogue import load_catalogue
 from ..config import Settings
 from ..errors import BadRequest, NotFound
+from ..freshness import footer_text, summary
 from ..geo.bbox import parse_bbox
 from ..store import GeoPackageStore
 from . import exporter_for
@@ -55,7 +56,7 @@ def sidecar(settings: Settings, layer: str, fmt: str, meta: dict, rows: int, fil
     if not sources:
         sources = [{"name": name, "title": cfg.title, "publisher": cfg.publisher, "licence": cfg.licence}
                    for name, cfg in settings.sources.items() if name in spec.sources or layer == "venues"]  # fmt: skip
-    return {
+    info = {
         "layer": layer, "title": spec.title, "title_en": spec.title_en, "description": spec.description,
         "format": fmt, "rows": rows, "filters": {k: v for k, v in filters.items() if v},
         "licence": "Licence Ouverte 2.0 (Etalab)", "licence_url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
@@ -64,6 +65,31 @@ def sidecar(settings: Settings, layer: str, fmt: str, meta: dict, rows: int, fil
         "level": meta.get("level", spec.level), "method": meta.get("method") or meta.get("fragility"),
         "built_by": spec.built_by, "product": f"inclusion_map {__version__}",
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"), "permalink": permalink,
+    }  # fmt: skip
+    if layer in VENUE_BASED:
+        info["venue_data"] = venue_data(settings, meta if layer == "venues" else None)
+    return info
+
+
+VENUE_BASED = ("venues", "gaps", "gap_grid")
+
+
+def venue_data(settings: Settings, venues_meta: dict | None = None) -> dict:
+    """How old the venues behind a file are: their records' dates, which sources are archives
+    (with their vintage), which gave nothing. Dated by the records, never by the export or harvest."""
+    if venues_meta is None:
+        store = GeoPackageStore(settings.store_path)
+        venues_meta = store.meta().get("venues", {}) if store.exists() else {}
+    info = summary(venues_meta)
+    return {
+        "records_updated_from": info["from"], "records_updated_to": info["to"],
+        "archive_only": info["archive_only"],
+        "archives": [{"name": s.get("name"), "title": s.get("title"), "vintage": s.get("vintage")}
+                     for s in info["archives"]],
+        "failed_sources": [{"name": s.get("name"), "title": s.get("title"), "status": s.get("status")}
+                           for s in info["failed"]],
+        "harvested_at": info["harvested_at"],
+        "note": footer_text(info, "en"),
     }  # fmt: skip
 
 

@@ -69,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.context_processor
     def helpers():
+        from ..freshness import footer_text, month_text, period_text
+        from .data_info import data_info
         from .filters import keep_presentation, page_url
         from .view_helpers import date_text
 
@@ -78,6 +80,9 @@ def create_app(settings: Settings | None = None) -> Flask:
             "printing": request.args.get("print") == "1",
             "keep": keep_presentation(request.args),
             "date_text": lambda value: date_text(value, lang),
+            "month_text": lambda value: month_text(value, lang) or "?",
+            "period_text": lambda first, last: period_text(first, last, lang),
+            "data_footer": lambda: footer_text(data_info(settings.store_path), lang),
             "t": lambda key, **values: i18n.text(key, lang, **values),
             "v": lambda label: i18n.value(label, lang),
             "lang": lang,

@@ -70,6 +70,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "updated": ("mis à jour le {date}", "updated on {date}"),
     "stale": ("Attention : ces informations ont plus de {months} mois. Appelez avant de vous déplacer.",
               "Warning: this information is over {months} months old. Call before you go."),
+    "archive_card": ("Données d'archive ({month})", "Archive data ({month})"),
+    "archive_notice": ("Ces informations viennent d'archives : données de {month}. Elles ont pu changer depuis. "
+                       "Appelez avant de vous déplacer.",
+                       "This information comes from archives: data of {month}. It may have changed since. "
+                       "Call before you go."),
+    "archive_source": ("archive, données de {month}", "archive, data of {month}"),
     "report_title": ("Signaler une erreur", "Report a mistake"),
     "report_intro": ("Une information est fausse ou manque ? Dites-le nous. Nous ne publions pas votre message.",
                      "Is something wrong or missing? Tell us. We do not publish your message."),
@@ -92,10 +98,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "back": ("Retour aux résultats", "Back to results"),
     "home": ("Accueil", "Home"),
     "language": ("English", "Français"),
-    "footer": ("Données ouvertes sous Licence Ouverte 2.0 : Cartographie nationale, France services, "
-               "conseillers numériques, data·inclusion, Aidants Connect, Francil'in.",
-               "Open data under Licence Ouverte 2.0: Cartographie nationale, France services, conseillers "
-               "numériques, data·inclusion, Aidants Connect, Francil'in."),
     "empty_store": ("Aucun lieu n'est encore chargé. Pour les charger, lancez « python run.py harvest » "
                     "(ou « python run.py harvest --mirror DOSSIER » hors ligne), puis rechargez cette page.",
                     "No place is loaded yet. To load them, run \u201cpython run.py harvest\u201d (or "

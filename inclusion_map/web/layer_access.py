@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from ..catalogue import LayerSpec, load_catalogue
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, LayerMissing, NotFound
 from ..geo.bbox import parse_bbox
 from ..store import GeoPackageStore
 
@@ -45,8 +45,7 @@ def read_layer(store_path: Path, layer: str) -> tuple[gpd.GeoDataFrame, dict]:
         cached = _CACHE.get(key)
         if cached is None or cached[0] != mtime:
             if layer not in available(store_path):  # checked again only when the store file changed
-                hint = f"run `{catalogue()[layer].built_by}`"
-                raise NotFound(f"the layer '{layer}' has not been built yet", hint=hint)
+                raise LayerMissing(layer, catalogue()[layer].built_by)
             store = GeoPackageStore(store_path)
             frame = store.read(layer)
             frame = frame.reset_index(drop=True)

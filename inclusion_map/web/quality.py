@@ -80,12 +80,30 @@ def page():
     if last is not None and len(rejections):
         rejections = rejections[rejections["run_id"] == last["run_id"]]
     organiser = current_organiser()
+    meta = store.meta() if store.exists() else {}
+    held = {name: _held_text(meta.get(f"source_{name}"), g.lang) for name in settings.sources}
     return render_template(
-        "quality.html", runs=runs, last=last, rejections=rejections.groupby("source").head(50) if len(rejections) else rejections,
+        "quality.html", runs=runs, last=last, held=held, rejections=rejections.groupby("source").head(50) if len(rejections) else rejections,
         checks=venue_checks(settings, date.today()), pairs=pending_pairs(settings)[:100],
         reports=ReportStore(reports_path(settings)).list(200), statuses=STATUSES, organiser=organiser,
         actions=organiser_store().actions(30) if organiser else [], harvest=_HARVEST, months=settings.thresholds.stale_months,
     )  # fmt: skip
+
+
+def _held_text(layer: dict | None, lang: str) -> str:
+    """What the store holds of a source: live or archive (with its vintage), the records' dates."""
+    from ..freshness import month_text, period_text
+
+    if not layer:
+        return "rien" if lang == "fr" else "nothing"
+    period = period_text(layer.get("date_from"), layer.get("date_to"), lang)
+    if layer.get("source_kind") == "archive":
+        head = ("Archive de " if lang == "fr" else "Archive of ") + (month_text(layer.get("vintage"), lang) or "?")
+    else:
+        head = "En direct" if lang == "fr" else "Live"
+    rows = f"{layer.get('rows', 0)} {'lieux' if lang == 'fr' else 'venues'}"
+    dates = (f"fiches {period}" if lang == "fr" else f"records {period}") if period else ""
+    return " · ".join(x for x in (head, rows, dates) if x)
 
 
 @bp.post("/qualite/doublons")

@@ -22,6 +22,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request
 from markupsafe import Markup
 
 from ..errors import BadRequest
+from ..freshness import summary
 from ..store import GeoPackageStore
 from . import report_figures as rf
 
@@ -87,12 +88,29 @@ def _records(frame, columns) -> list[dict]:
     return frame.where(frame.notna(), None).to_dict("records")
 
 
-def _sources(layers: dict) -> list[dict]:
-    """Every source with its publisher, licence and vintage (the harvest date for venues)."""
-    harvested = str(layers["venues_meta"].get("harvested_at") or "")[:10]
-    rows = [{**s, "vintage": s.get("vintage") or harvested} for s in layers["venues_meta"].get("sources", [])]
+def _sources(layers: dict, lang: str) -> list[dict]:
+    """The sources that gave data, with publisher, licence and how old their data is.
+
+    Venue sources are dated by their records (and named as archives when they are), never by the
+    harvest; a venue source that gave nothing is not among them (see :func:`_failed_sources`).
+    """
+    from ..freshness import month_text, period_text
+
+    rows = []
+    for s in layers["venues_meta"].get("sources", []):
+        period = period_text(s.get("date_from"), s.get("date_to"), lang)
+        dates = (f"fiches {period}" if lang == "fr" else f"records {period}") if period else ""
+        if s.get("kind") == "archive":
+            head = ("archive de " if lang == "fr" else "archive of ") + (month_text(s.get("vintage"), lang) or "?")
+        else:
+            head = "en direct" if lang == "fr" else "live"
+        rows.append({**s, "vintage": " · ".join(x for x in (head, dates) if x)})
     rows += [s for s in layers["communes_meta"].get("sources", []) if s.get("status") != "failed"]
     return [{k: s.get(k) for k in ("title", "publisher", "licence", "vintage")} for s in rows]
+
+
+def _failed_sources(layers: dict) -> list[dict]:
+    return [s for s in layers["venues_meta"].get("failed_sources", []) if isinstance(s, dict)]
 
 
 def _alt(key: str, lang: str, **v) -> str:
@@ -240,7 +258,8 @@ def _build(path: str, stamp: int, commune: str | None, lang: str) -> dict:
         "method": meta.get("method", {}), "options": meta.get("options", {}), "level": meta.get("level"),
         "population_basis": meta.get("population_basis"), "gaps_built": str(meta.get("built_at") or "")[:10],
         "harvested": str(layers["venues_meta"].get("harvested_at") or "")[:10], "fragility": frag,
-        "sources": _sources(layers),
+        "sources": _sources(layers, lang), "failed_sources": _failed_sources(layers),
+        "data": summary(layers["venues_meta"]),
     }  # fmt: skip
     out["highlights"] = _highlights(out, table, zones, commune, lang)
     return out

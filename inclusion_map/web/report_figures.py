@@ -21,7 +21,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from ..errors import NotFound  # noqa: E402
+from ..errors import LayerMissing  # noqa: E402
 
 LAMBERT93 = 2154
 _LOCK = threading.Lock()
@@ -67,11 +67,11 @@ def pct(share, lang: str) -> str:
 
 # --- data ------------------------------------------------------------------------------------
 def load_layers(store) -> dict:
-    """The three layers and their metadata, or :class:`NotFound` naming the command to run."""
+    """The three layers and their metadata, or :class:`LayerMissing` naming the command to run."""
     layers = {}
     for name, command in HINTS.items():
         if not store.has(name):
-            raise NotFound(f"the layer '{name}' is missing from the store", hint=f"run `{command}` first")
+            raise LayerMissing(name, command)
         layers[name] = store.read(name)
         layers[f"{name}_meta"] = store.info(name)
     communes, venues, gaps = layers["communes"], layers["venues"], layers["gaps"]

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from urllib.parse import quote
 
+from ..freshness import MONTHS, month_text, provenance, venue_archive
 from ..phones import display_phone
 from .hours_text import status
 
 MAIN_LABELS = {"France Services": ("France Services", "France Services"),
                "Conseillers numériques": ("Conseiller numérique", "Digital adviser"),
                "Aidants Connect": ("Aidants Connect", "Aidants Connect")}  # fmt: skip
-MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-             "novembre", "décembre")  # fmt: skip
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")  # fmt: skip
+MONTHS_FR, MONTHS_EN = MONTHS["fr"], MONTHS["en"]
 
 
 def date_text(value, lang: str) -> str:
@@ -69,6 +66,9 @@ def decorate(record: dict, now: datetime, lang: str) -> dict:
     item["appointment"] = rdv if isinstance(rdv, str) and rdv.startswith(("http://", "https://")) else None
     fiche = record.get("fiche_acces_libre")
     item["acceslibre"] = fiche if isinstance(fiche, str) and fiche.startswith("https://") else None
+    # Known only from archives: every view of the venue says so, with the archive's month.
+    vintage = venue_archive(record)
+    item["archive_text"] = month_text(vintage, lang) or vintage if vintage else None
     return item
 
 
@@ -84,17 +84,8 @@ def freshness(record: dict, stale_months: int, today: date, titles: dict[str, st
     stale = updated is None or (today - updated).days > stale_months * 30.4
     sources = split(record.get("sources")) or split(record.get("source"))
     titles = titles or {}
-    provenance = [{**p, "title": titles.get(p.get("harvester"), p.get("source") or p.get("harvester"))}
-                  for p in _provenance(record.get("provenance"))]  # fmt: skip
+    entries = [{**p, "title": titles.get(p.get("harvester"), p.get("source") or p.get("harvester")),
+                "archive": p.get("source_kind") == "archive"} for p in provenance(record)]  # fmt: skip
     return {"updated": updated, "stale": stale, "months": stale_months,
-            "sources": [titles.get(s, s) for s in sources], "provenance": provenance}  # fmt: skip
-
-
-def _provenance(raw) -> list[dict]:
-    if not isinstance(raw, str) or not raw.startswith("["):
-        return []
-    try:
-        entries = json.loads(raw)
-    except ValueError:
-        return []
-    return [e for e in entries if isinstance(e, dict)]
+            "sources": [titles.get(s, s) for s in sources], "provenance": entries,
+            "archive": venue_archive(record)}  # fmt: skip
