@@ -6,18 +6,14 @@ from pathlib import Path
 
 from ..freshness import summary
 from ..store import GeoPackageStore
+from .store_cache import per_store
 
-_CACHE: dict[str, tuple[float, dict]] = {}
+
+def _load(store_path: Path) -> dict:
+    store = GeoPackageStore(store_path)
+    return summary(store.meta().get("venues", {}) if store.exists() else {})
 
 
 def data_info(store_path: Path) -> dict:
     """:func:`inclusion_map.freshness.summary` of the store's venues (reloaded when the store changes)."""
-    key = str(store_path)
-    mtime = store_path.stat().st_mtime if store_path.is_file() else 0.0
-    cached = _CACHE.get(key)
-    if cached is None or cached[0] != mtime:
-        store = GeoPackageStore(store_path)
-        meta = store.meta().get("venues", {}) if store.exists() else {}
-        cached = (mtime, summary(meta))
-        _CACHE[key] = cached
-    return cached[1]
+    return per_store("data_info", store_path, _load)

@@ -18,6 +18,7 @@ from ..errors import GeocoderUnavailable
 from ..geocode import Geocoder
 from ..store import GeoPackageStore
 from ..vocab import fold
+from .store_cache import per_store
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,9 @@ class Gazette:
         return self.area is not None and bool(shapely.contains_xy(self.area, lon, lat))
 
 
-_CACHE: dict[str, tuple[float, Gazette]] = {}
-
-
 def gazette(store_path: Path) -> Gazette:
     """The communes of the store, reloaded when the store file changes."""
-    key = str(store_path)
-    mtime = store_path.stat().st_mtime if store_path.is_file() else 0.0
-    cached = _CACHE.get(key)
-    if cached is None or cached[0] != mtime:
-        cached = (mtime, Gazette.load(GeoPackageStore(store_path)))
-        _CACHE[key] = cached
-    return cached[1]
+    return per_store("gazette", store_path, lambda path: Gazette.load(GeoPackageStore(path)))
 
 
 _DOWN_UNTIL = [0.0]  # after a failure, pages stop asking the geocoder for a minute
