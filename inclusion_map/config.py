@@ -401,6 +401,50 @@ class Thresholds(_Frozen):
 class Store(_Frozen):
     path: str = "layers/build/inclusion_map.gpkg"
     reports_dir: str = "layers/build/reports"
+    #: harvest, build and gap reports kept in ``reports_dir`` (the oldest runs' files are removed)
+    keep_runs: int = Field(default=50, ge=1, le=100_000)
+
+
+class HarvestGuards(_Frozen):
+    """Limits and guards of a harvest (README, "Limits and guards").
+
+    Sizes in megabytes, times in seconds, shares between 0 and 1.
+    """
+
+    #: a source whose kept rows fall by more than this share against its last good harvest is
+    #: ``suspect``: its previous layer stays until ``harvest --accept-shrink SOURCE``
+    shrink_max_share: float = Field(default=0.5, gt=0, le=1)
+    #: rejected rows listed per source in the report files (the counts stay exact)
+    max_rejections_listed: int = Field(default=1000, ge=0, le=1_000_000)
+    #: total time one source may take (downloads, pages, retries); then it fails, keeping its data
+    source_time_limit_s: float = Field(default=900.0, gt=0)
+    #: bytes one download may bring, and what a compressed answer may unpack to
+    max_download_mb: float = Field(default=500.0, gt=0)
+    max_decompressed_mb: float = Field(default=2000.0, gt=0)
+    #: a server's ``Retry-After`` is honoured up to this many seconds
+    retry_after_max_s: float = Field(default=60.0, ge=0)
+    #: a second harvest on the same store waits this long for the first, then refuses
+    lock_wait_s: float = Field(default=0.0, ge=0)
+
+
+class Server(_Frozen):
+    """The web server behind a public address (README, "Running in production")."""
+
+    #: the site's public address (``https://aide-numerique.example.org``): absolute links use it
+    #: instead of the request's Host header
+    public_base_url: Url | None = None
+    #: the header a trusted reverse proxy sets with the client's address (e.g. X-Forwarded-For);
+    #: ``None``: the connection's address is the client's
+    trusted_proxy_header: str | None = None
+    #: the proxies allowed to set that header (their addresses)
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    #: an organiser's session ends after this much inactivity, and at most this long after login
+    session_idle_minutes: int = Field(default=120, ge=1)
+    session_max_hours: int = Field(default=12, ge=1)
+    #: report PDFs rendered at the same time (others wait for the cached file)
+    pdf_renders: int = Field(default=1, ge=1, le=8)
+    #: gap analyses run at the same time for /couverture with new options
+    analysis_workers: int = Field(default=2, ge=1, le=8)
 
 
 class Settings(_Frozen):
@@ -416,6 +460,8 @@ class Settings(_Frozen):
     datagouv: DataGouv = DataGouv()
     dedupe: Dedupe = Dedupe()
     thresholds: Thresholds = Thresholds()
+    harvest: HarvestGuards = HarvestGuards()
+    server: Server = Server()
     fragility: Fragility = Fragility()
     coverage: Coverage = Coverage()
     sources: dict[str, SourceConfig]
