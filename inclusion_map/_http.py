@@ -29,6 +29,7 @@ from urllib3.util.retry import Retry
 from .config import Http, Settings
 from .errors import SourceUnavailable
 from .files import owner_only, private_write
+from .http_limits import limits_of, read_body, request_timeout
 from .progress import download_bar
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -57,8 +58,12 @@ class Payload:
     unchanged: bool = False
 
 
-def make_session(http: Http) -> requests.Session:
-    """A session that retries transient failures (connection errors, 429 and 5xx) with backoff."""
+def make_session(http: Http, retry_after_max_s: float = 60.0) -> requests.Session:
+    """A session that retries transient failures (connection errors, 429 and 5xx) with backoff.
+
+    A server's ``Retry-After`` is honoured, but never beyond ``retry_after_max_s`` seconds: a
+    ``Retry-After: 600`` must not hold a harvest for ten minutes per retry.
+    """
     retry = Retry(
         total=http.retries,
         connect=http.retries,
@@ -69,6 +74,7 @@ def make_session(http: Http) -> requests.Session:
         allowed_methods=None,  # POSTs we send (geocoding batches) are idempotent
         raise_on_status=False,
         respect_retry_after_header=True,
+        retry_after_max=retry_after_max_s,
     )
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry)
@@ -76,6 +82,7 @@ def make_session(http: Http) -> requests.Session:
     session.mount("https://", adapter)
     session.headers["User-Agent"] = http.user_agent
     session.request = _with_timeout(session.request, http.timeout_s)  # type: ignore[method-assign]
+    session.timeout_s = http.timeout_s  # read by the downloads, which shorten it near a deadline
     return session
 
 
@@ -177,6 +184,8 @@ def get(
             headers["If-None-Match"] = meta["etag"]
         if meta.get("last_modified"):
             headers["If-Modified-Since"] = meta["last_modified"]
+    limits = limits_of(session)
+    kwargs.setdefault("timeout", request_timeout(session, url, getattr(session, "timeout_s", None)))
     try:
         with session.get(url, headers=headers, stream=True, **kwargs) as response:
             if response.status_code == 304 and cached and meta:
@@ -186,12 +195,8 @@ def get(
                 return Payload(b"", url, published, 304, unchanged=True)
             response.raise_for_status()
             total = int(response.headers.get("Content-Length") or 0) or None
-            chunks = []
             with download_bar(label or url, total) as advance:
-                for chunk in response.iter_content(chunk_size=1 << 16):
-                    chunks.append(chunk)
-                    advance(len(chunk))
-            content = b"".join(chunks)
+                content = read_body(response, url, limits, advance)
             last_modified = response.headers.get("Last-Modified")
             if total is not None and len(content) < total and "Content-Encoding" not in response.headers:
                 raise SourceUnavailable(f"{url}: download cut short ({len(content)} of {total} bytes)")
@@ -211,16 +216,20 @@ def get_json(session: requests.Session, url: str, params: dict | None = None, he
     SourceUnavailable
         On connection failure, an HTTP error status, or an answer that is not JSON.
     """
+    timeout = request_timeout(session, url, getattr(session, "timeout_s", None))
     try:
-        response = session.get(url, params=params, headers={"Accept": "application/json", **(headers or {})})
+        with session.get(url, params=params, headers={"Accept": "application/json", **(headers or {})},
+                         stream=True, timeout=timeout) as response:  # fmt: skip
+            if response.status_code in (401, 403):
+                raise SourceUnavailable(f"{url} refused access (HTTP {response.status_code})",
+                                        hint="check the API token in the environment variable named under "
+                                        "'api.token_env'")  # fmt: skip
+            if response.status_code >= 400:
+                raise SourceUnavailable(f"{url} answered HTTP {response.status_code}")
+            content = read_body(response, url, limits_of(session))
     except requests.exceptions.RequestException as exc:
         raise SourceUnavailable(describe_failure(url, exc)) from None
-    if response.status_code in (401, 403):
-        raise SourceUnavailable(f"{url} refused access (HTTP {response.status_code})",
-                                hint="check the API token in the environment variable named under 'api.token_env'")
-    if response.status_code >= 400:
-        raise SourceUnavailable(f"{url} answered HTTP {response.status_code}")
-    return load_json_payload(Payload(response.content, response.url))
+    return load_json_payload(Payload(content, response.url))
 
 
 def fetch_resource(
@@ -307,3 +316,5 @@ def load_json_payload(payload: Payload) -> Any:
         raise SourceUnavailable(
             f"{payload.origin}: the JSON is broken or truncated ({exc.msg} at character {exc.pos})"
         ) from None
+    except RecursionError:  # a hostile or broken file: thousands of nested brackets
+        raise SourceUnavailable(f"{payload.origin}: the JSON is nested too deeply to be read") from None

@@ -419,8 +419,8 @@ class HarvestGuards(_Frozen):
     #: total time one source may take (downloads, pages, retries); then it fails, keeping its data
     source_time_limit_s: float = Field(default=900.0, gt=0)
     #: bytes one download may bring, and what a compressed answer may unpack to
-    max_download_mb: float = Field(default=500.0, gt=0)
-    max_decompressed_mb: float = Field(default=2000.0, gt=0)
+    max_download_mb: float = Field(default=300.0, gt=0)
+    max_decompressed_mb: float = Field(default=600.0, gt=0)
     #: a server's ``Retry-After`` is honoured up to this many seconds
     retry_after_max_s: float = Field(default=60.0, ge=0)
     #: a second harvest on the same store waits this long for the first, then refuses

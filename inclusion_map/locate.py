@@ -51,6 +51,8 @@ def _probable_commune(rec: dict, gaz: Gazetteer) -> str | None:
     for c in candidates:
         if fold(gaz.name(c) or "") == name:
             return c
+    if not candidates and name:  # a CEDEX or a mistyped postcode: the commune's name in its département
+        return gaz.by_name(name, str(rec.get("code_postal") or "")[:2] or None)
     return None
 
 
@@ -79,6 +81,7 @@ def place(
     lat = np.array([r["latitude"] if r.get("latitude") is not None else np.nan for r in records], float)
     codes = gaz.locate(lon, lat)
     missing = []
+    contours = gaz.has_contours
     for rec, code in zip(records, codes, strict=True):
         if rec.get("latitude") is not None:
             rec.setdefault("geocode_precision", "source")
@@ -91,7 +94,9 @@ def place(
                     out.notes.append(
                         (rec, "code_insee", "did not match the point; set from the point", given)
                     )
-            rec["code_insee"] = code or given
+            # Without any contour the point tells nothing: the source's code, else its postcode and
+            # commune name, place the venue (dropping it would lose a real venue).
+            rec["code_insee"] = code or given or (None if contours else _probable_commune(rec, gaz))
         else:
             guess = _probable_commune(rec, gaz)
             if guess and not gaz.territory.contains(guess):

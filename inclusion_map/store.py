@@ -89,6 +89,16 @@ class _Writer:
         pyogrio.write_dataframe(frame, self.path, layer=table, driver="GPKG", append=exists)
 
 
+def _remove_leftovers(folder: Path, prefix: str) -> None:
+    """Delete the temporary copies of this store that a killed run left behind (and their journals).
+
+    Called with the store's write lock held: no other writer of this store is busy, so every such
+    file is a leftover.
+    """
+    for leftover in folder.glob(f"{prefix}*.gpkg*"):
+        leftover.unlink(missing_ok=True)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -173,7 +183,9 @@ class GeoPackageStore:
             except BlockingIOError:
                 raise StoreError(f"another process is writing {self.path}",
                                  hint="wait for the other harvest to finish") from None  # fmt: skip
-            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".gpkg", dir=self.path.parent)
+            prefix = f".tmp-{self.path.stem}-"
+            _remove_leftovers(self.path.parent, prefix)
+            fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".gpkg", dir=self.path.parent)
             os.close(fd)
             tmp = Path(tmp_name)
             try:

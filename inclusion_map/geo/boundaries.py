@@ -22,6 +22,7 @@ from .._http import fetch_resource, load_json_payload
 from ..config import Resource, Settings
 from ..errors import ConfigError, SourceUnavailable
 from ..progress import console
+from ..vocab import fold
 from .crs import STORED
 
 
@@ -50,8 +51,15 @@ class Gazetteer:
     aliases: dict[str, str]
     postcodes: dict[str, list[str]]
     territory: Territory
+    #: what went wrong with the inputs, for the run's report (e.g. contours from the store)
+    notes: list[str] = field(default_factory=list)
     _tree: shapely.STRtree | None = None
     _by_code: dict[str, list[str]] | None = None
+    _by_name: dict[str, list[tuple[str, str]]] | None = None
+
+    @property
+    def has_contours(self) -> bool:
+        return bool(self.communes.geometry.notna().any())
 
     def current(self, code: str | None) -> str | None:
         """The current commune code for a code (follows mergers and arrondissements)."""
@@ -61,6 +69,17 @@ class Gazetteer:
 
     def name(self, code: str | None) -> str | None:
         return self.communes["nom"].get(code) if code else None
+
+    def by_name(self, folded_name: str, departement: str | None = None) -> str | None:
+        """The one commune of that (folded) name, in ``departement`` when given; ``None`` if not one."""
+        if self._by_name is None:
+            names: dict[str, list[tuple[str, str]]] = {}
+            for code, nom, dep in zip(self.communes.index, self.communes["nom"], self.communes["departement"],
+                                      strict=True):  # fmt: skip
+                names.setdefault(fold(nom), []).append((code, str(dep)))
+            self._by_name = names
+        found = [c for c, d in self._by_name.get(folded_name, []) if departement is None or d == departement]
+        return found[0] if len(found) == 1 else None
 
     def by_postcode(self, postcode: str | None) -> list[str]:
         return self.postcodes.get(postcode or "", [])
@@ -150,8 +169,12 @@ def resolve_territory(settings: Settings, session, commune_list: list[dict]) -> 
     return Territory(t.name or t.kind, t.kind, codes, subs)
 
 
-def load_gazetteer(settings: Settings, session) -> Gazetteer:
-    """Load the commune list, resolve the territory and attach contours where available."""
+def load_gazetteer(settings: Settings, session, store=None) -> Gazetteer:
+    """Load the commune list, resolve the territory and attach contours where available.
+
+    When the contours cannot be fetched, those of the ``communes`` layer already in ``store`` are
+    used (the territory's, which is what placing venues needs), and the gazetteer's ``notes`` say so.
+    """
     commune_list = _load_json(settings, session, settings.reference.commune_list, "commune list")
     if not isinstance(commune_list, list):
         raise SourceUnavailable("the commune list is not a JSON list of communes")
@@ -170,9 +193,25 @@ def load_gazetteer(settings: Settings, session) -> Gazetteer:
         elif c.get("commune") or c.get("chefLieu"):
             aliases[c["code"]] = c.get("commune") or c.get("chefLieu")
     table = pd.DataFrame(rows).drop_duplicates("code").set_index("code")
-    contours = _load_contours(settings, session, territory, table, aliases)
+    notes: list[str] = []
+    contours = _load_contours(settings, session, territory, table, aliases, notes)
+    if contours.empty:
+        contours = _stored_contours(store, notes)
     communes = gpd.GeoDataFrame(table.join(contours), geometry="geometry", crs=STORED)
-    return Gazetteer(communes, aliases, postcodes, territory)
+    return Gazetteer(communes, aliases, postcodes, territory, notes)
+
+
+def _stored_contours(store, notes: list[str]) -> gpd.GeoSeries:
+    """The contours of the ``communes`` layer of a previous build, when there is one."""
+    empty = gpd.GeoSeries(name="geometry", crs=STORED, dtype="geometry")
+    if store is None or not (store.exists() and store.has("communes")):
+        notes.append("no commune contours at all: venues were placed by their sources' INSEE codes, postcodes "
+                     "and commune names")  # fmt: skip
+        return empty
+    layer = store.read("communes", columns=["code"])
+    when = store.meta().get("communes", {}).get("written_at", "an earlier build")
+    notes.append(f"used the commune contours already in the store (built {when}) to place the venues")
+    return layer.set_index(layer["code"].astype(str)).geometry.rename("geometry")
 
 
 def resource_urls(resource: Resource, settings: Settings, territory: Territory, table: pd.DataFrame) -> list[str]:
@@ -202,7 +241,7 @@ def fetch_features(settings: Settings, session, resource: Resource, urls: list[s
 
 
 def _load_contours(settings: Settings, session, territory: Territory, table: pd.DataFrame,
-                   aliases: dict[str, str]) -> gpd.GeoSeries:  # fmt: skip
+                   aliases: dict[str, str], notes: list[str]) -> gpd.GeoSeries:  # fmt: skip
     res = settings.reference.commune_contours
     try:
         features = fetch_features(settings, session, res, resource_urls(res, settings, territory, table),
@@ -211,8 +250,8 @@ def _load_contours(settings: Settings, session, territory: Territory, table: pd.
         shapes = shapes[shapes.geometry.notna()]
         shapes["code"] = shapes["code"].astype(str)
     except (SourceUnavailable, AttributeError, ValueError, KeyError, TypeError) as exc:
-        console.print(f"[yellow]commune contours unavailable ({exc}); venues will be placed "
-                      "by postcode and INSEE code only[/]")  # fmt: skip
+        console.print(f"[yellow]commune contours unavailable ({exc})[/]")
+        notes.append(f"commune contours unavailable ({str(exc).splitlines()[0]})")
         return gpd.GeoSeries(name="geometry", crs=STORED, dtype="geometry")
     if shapes.empty:
         return gpd.GeoSeries(name="geometry", crs=STORED, dtype="geometry")

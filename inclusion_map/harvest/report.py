@@ -12,8 +12,10 @@ import pandas as pd
 from rich.table import Table
 
 from ..config import Settings
+from ..report_files import prune_runs, safe_frame, safe_row
 
-STATUS_TEXT = {"ok": "[green]ok[/]", "failed": "[red]failed[/]", "skipped": "[yellow]skipped[/]"}
+STATUS_TEXT = {"ok": "[green]ok[/]", "failed": "[red]failed[/]", "skipped": "[yellow]skipped[/]",
+               "suspect": "[bold red]suspect[/]"}  # fmt: skip
 
 
 def data_text(s) -> str:
@@ -64,6 +66,7 @@ def _markdown(report, settings: Settings) -> str:
         f"- Venues after merging duplicates: **{report.venues}** ({report.merged_records} records merged "
         f"into others; {report.review_pairs} candidate pairs to review)",
         f"- Changes in the venues layer: {report.venue_changes}",
+        *[f"- **Warning**: {w}" for w in report.warnings],
         "",
         "| source | status | data | fetched | kept | rejected | outside territory | added | removed | changed | note |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -74,6 +77,10 @@ def _markdown(report, settings: Settings) -> str:
             note += f" (previous data kept: {s.previous_rows if s.previous_rows is not None else 'none'})"
         lines.append(f"| {s.name} | {s.status} | {data_text(s)} | {s.fetched} | {s.kept} | {s.rejected} | {s.outside} | "
                      f"{s.added} | {s.removed} | {s.changed} | {note} |")  # fmt: skip
+    suspects = [x for x in report.sources if x.status == "suspect"]
+    if suspects:
+        lines += ["", "## Suspect sources: their previous layer was kept", ""]
+        lines += [f"- **{x.name}**: {x.message}" for x in suspects]
     lines += ["", "## Rejected rows (first 50 per source)", ""]
     for s in report.sources:
         if s.rejections:
@@ -113,9 +120,10 @@ def write_report_files(settings: Settings, report, pairs: pd.DataFrame) -> dict[
         writer.writerow(["source", "row", "source_id", "field", "problem", "value", "action"])
         for s in report.sources:
             for r in s.rejections:
-                writer.writerow([r.source, r.row, r.source_id or "", r.field, r.problem, r.value, "rejected"])
+                writer.writerow(safe_row([r.source, r.row, r.source_id or "", r.field, r.problem, r.value, "rejected"]))
             for r in s.notes:
-                writer.writerow([r.source, r.row, r.source_id or "", r.field, r.problem, r.value, "kept"])
+                writer.writerow(safe_row([r.source, r.row, r.source_id or "", r.field, r.problem, r.value, "kept"]))
     Path(files["review"]).parent.mkdir(parents=True, exist_ok=True)
-    pairs.sort_values("score", ascending=False).to_csv(files["review"], index=False)
+    safe_frame(pairs.sort_values("score", ascending=False)).to_csv(files["review"], index=False)
+    prune_runs(folder, "harvest-", settings.store.keep_runs)
     return {k: str(v) for k, v in files.items()}
