@@ -1,12 +1,15 @@
 """CSV of any layer: every attribute, then the geometry as WKT (WGS84), UTF-8, comma-separated.
 
-Points also get ``longitude`` and ``latitude`` columns, which spreadsheets map directly.
+Points also get ``longitude`` and ``latitude`` columns, which spreadsheets map directly. Text
+cells that a spreadsheet would run as a formula are neutralised (:mod:`inclusion_map.report_files`).
 """
 
 from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
+
+from ..report_files import safe_frame
 
 
 class PlainCsvExporter:
@@ -21,4 +24,4 @@ class PlainCsvExporter:
             if len(geo) and (geo.geom_type == "Point").all():
                 table["longitude"], table["latitude"] = geo.geometry.x.round(7), geo.geometry.y.round(7)
             table["geometry_wkt"] = geo.geometry.to_wkt(rounding_precision=7)
-        fileobj.write(table.to_csv(index=False).encode("utf-8"))
+        fileobj.write(safe_frame(table).to_csv(index=False).encode("utf-8"))

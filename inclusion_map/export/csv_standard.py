@@ -1,6 +1,7 @@
 """CSV in the national standard "lieux de médiation numérique" v1.0.2: its 32 columns in the
 standard's order, multi-valued fields joined with ``|``, UTF-8, comma-separated. The result
-validates with ``frictionless validate --schema <standard schema.json>``."""
+validates with ``frictionless validate --schema <standard schema.json>``. Text cells that a
+spreadsheet would run as a formula are neutralised (:mod:`inclusion_map.report_files`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 
 import pandas as pd
 
+from ..report_files import safe_cell
 from ..schema import FIELDS
 
 
@@ -17,7 +19,7 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float):
         return repr(round(value, 7))
-    return str(value)
+    return safe_cell(str(value))
 
 
 class StandardCsvExporter:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from ..config import Settings
+from ..report_files import prune_runs, safe_frame
 
 STATUS_TEXT = {"ok": "[green]ok[/]", "failed": "[red]failed[/]", "previous": "[yellow]previous copy[/]",
                "absent": "[dim]not configured[/]"}  # fmt: skip
@@ -66,5 +67,6 @@ def write_build_files(settings: Settings, report) -> dict[str, str]:
     stem = f"build-{report.started_at.replace(':', '').replace('+0000', 'Z')}-{report.run_id}"
     files = {"markdown": folder / f"{stem}.md", "problems": folder / f"{stem}-problems.csv"}
     files["markdown"].write_text(_markdown(report), encoding="utf-8")
-    report.problems.to_csv(files["problems"], index=False)
+    safe_frame(report.problems).to_csv(files["problems"], index=False)
+    prune_runs(folder, "build-", settings.store.keep_runs)
     return {k: str(v) for k, v in files.items()}

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from .. import __version__
 from ..config import Settings
+from ..report_files import prune_runs, safe_frame
 from ..store import GeoPackageStore
 from .gaps import GapOptions, GapResult, analyse
 
@@ -91,11 +92,12 @@ def run_gaps(settings: Settings, options: GapOptions | None = None) -> tuple[Gap
     stem = f"gaps-{datetime.now(UTC).strftime('%Y-%m-%dT%H%M%SZ')}"
     table = priorities(result)
     files = {"csv": folder / f"{stem}.csv", "markdown": folder / f"{stem}.md"}
-    table.to_csv(files["csv"], index=False)
+    safe_frame(table).to_csv(files["csv"], index=False)
     files["markdown"].write_text(_markdown(result, table), encoding="utf-8")
     if len(result.suggestions):
         files["suggestions"] = folder / f"{stem}-sites.csv"
-        result.suggestions.to_csv(files["suggestions"], index=False)
+        safe_frame(result.suggestions).to_csv(files["suggestions"], index=False)
+    prune_runs(folder, "gaps-", settings.store.keep_runs)
     return result, {k: str(v) for k, v in files.items()}
 
 
