@@ -45,16 +45,46 @@ def _friendly(func):
             console.print("[yellow]Interrupted; the store was left as it was.[/]")
             sys.exit(130)
         except Exception as exc:  # a bug: say so plainly, keep the details in a log file
-            import tempfile
             import traceback
 
-            log = Path(tempfile.gettempdir()) / "inclusion_map-error.log"
-            log.write_text(traceback.format_exc(), encoding="utf-8")
+            log = _error_log(func, args, kwargs, traceback.format_exc())
             console.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
                           f"  → the store was left as it was; details in {log}. Please report it.")  # fmt: skip
             sys.exit(2)
 
     return wrapper
+
+
+def _error_log(func, args: tuple, kwargs: dict, details: str) -> Path:
+    """Write the details of an unexpected error where only the store's owner reads them.
+
+    A traceback shows paths, settings and sometimes data: it goes to
+    ``<store folder>/logs/error-<time>.log`` (folder 0700, file 0600), never to a fixed name in the
+    machine's shared temporary folder (which anyone may read, or plant as a link beforehand).
+    Only when the settings cannot be loaded does it go to a new private file in the temporary
+    folder (``tempfile.mkstemp``: a fresh name, mode 0600).
+    """
+    import inspect
+    import os
+    import tempfile
+    from datetime import datetime
+
+    from .files import owner_only, private_write
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    try:
+        bound = inspect.signature(func).bind_partial(*args, **kwargs).arguments
+        folder = load_settings(bound.get("config_path")).store_path.parent / "logs"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        owner_only(folder)
+        log = folder / f"error-{stamp}.log"
+        private_write(log, details.encode("utf-8"))
+        return log
+    except Exception:  # the settings (or the store's folder) are what failed: a private temp file
+        fd, name = tempfile.mkstemp(prefix=f"inclusion_map-error-{stamp}-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(details)
+        return Path(name)
 
 
 config_option = click.option(
@@ -152,9 +182,11 @@ def _serve(config_path, mirror, host, port, harvest_if_empty: bool) -> None:
               help="Read every source file from this folder instead of the live URLs.")  # fmt: skip
 @click.option("--build/--no-build", "then_build", default=True, show_default=True,
               help="Then build the territory layers and run the gap analysis, so every page is up to date.")
+@click.option("--accept-shrink", "accept", multiple=True, metavar="SOURCE",
+              help="Accept that this source lost more rows than harvest.shrink_max_share allows (repeat).")
 @config_option
 @_friendly
-def harvest(sources, mirror, then_build, config_path):
+def harvest(sources, mirror, then_build, accept, config_path):
     """Harvest the venue sources into the store and merge duplicates, then refresh the layers the
     pages read: the territory layers (communes, IRIS, fragility) and the gap analysis."""
     from .harvest.pipeline import run_harvest
@@ -162,8 +194,14 @@ def harvest(sources, mirror, then_build, config_path):
 
     settings = _settings(config_path, mirror)
     only = [s.strip() for item in sources for s in item.split(",") if s.strip()] or None
-    report = run_harvest(settings, only)
+    accepted = [s.strip() for item in accept for s in item.split(",") if s.strip()]
+    report = run_harvest(settings, only, accept_shrink=accepted)
     console.print(summary_table(report))
+    for warning in report.warnings:
+        console.print(f"[yellow]Warning:[/] {warning}", highlight=False)
+    for src in report.sources:
+        if src.status == "suspect":
+            console.print(f"[bold red]{src.name} is suspect:[/] {src.message}", highlight=False)
     console.print(
         f"[bold]{report.venues}[/] venues in the territory after merging "
         f"({report.merged_records} duplicate records merged, {report.review_pairs} pairs to review)."
@@ -371,12 +409,29 @@ def organiser():
 @config_option
 @_friendly
 def organiser_add(name, password, config_path):
-    """Create or reset an organiser account (its password is stored hashed)."""
+    """Create or reset an organiser account (its password is stored hashed); a new password ends the
+    account's open sessions."""
     from .web.auth import OrganiserStore
 
     settings = _settings(config_path)
     OrganiserStore(settings.store_path.with_name("organisers.sqlite")).add_account(name, password)
     console.print(f"Organiser account '{name}' saved.")
+
+
+@organiser.command("remove")
+@click.argument("name")
+@config_option
+@_friendly
+def organiser_remove(name, config_path):
+    """Remove an organiser account; its open sessions end at once."""
+    from .web.auth import ENV_ACCOUNT, ENV_HASH, OrganiserStore
+
+    settings = _settings(config_path)
+    if not OrganiserStore(settings.store_path.with_name("organisers.sqlite")).remove_account(name):
+        hint = (f"the account '{ENV_ACCOUNT}' of {ENV_HASH} ends when that variable is unset"
+                if name == ENV_ACCOUNT else "python run.py organiser list")  # fmt: skip
+        raise InclusionMapError(f"no organiser account '{name}'", hint=hint)
+    console.print(f"Organiser account '{name}' removed; its sessions are ended.")
 
 
 @organiser.command("list")

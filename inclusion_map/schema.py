@@ -94,7 +94,9 @@ def _map_vocab(field: str, values: list[str], issues: list[Issue], old: dict | N
 
 
 def _urls(value: Any, field: str, issues: list[Issue]) -> list[str]:
-    from urllib.parse import urlparse
+    # A real host is required (``inclusion_map.urls``): no ``https://javascript:alert(1)``, no
+    # ``https://`` alone, no credentials; the pages link to what is kept here.
+    from .urls import is_web_address
 
     out = []
     for part in re.split(r"[|;\s]+|,\s*(?=https?://|www\.)", clean_text(value) or ""):
@@ -103,8 +105,7 @@ def _urls(value: Any, field: str, issues: list[Issue]) -> list[str]:
             continue
         if not re.match(r"https?://", part, re.I):
             part = "https://" + part.removeprefix("//")
-        parsed = urlparse(part)
-        if parsed.netloc and "." in parsed.netloc and " " not in part:
+        if is_web_address(part):
             out.append(part)
         else:
             issues.append(Issue(field, "not a web address", part))

@@ -158,25 +158,79 @@ def test_owslib_pages_through_every_layer(live, built):
         assert str(one["id"]) == str(seen[0])
 
 
-def test_openapi_finds_no_server_error(app):
-    """schemathesis generates requests from the OpenAPI document (valid and invalid values)."""
+def test_openapi_answers_conform_to_the_document(app):
+    """schemathesis generates requests from the OpenAPI document (valid values, then invalid ones) and
+    checks each answer against it: no server error, a documented status code and media type, a
+    body valid against the documented schema, and invalid values rejected with a 4xx."""
     from hypothesis import given
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis.checks import (
+        content_type_conformance,
+        negative_data_rejection,
+        not_a_server_error,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+    from schemathesis.core.failures import Failure, FailureGroup
+    from schemathesis.generation import GenerationMode
 
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance,
+              response_schema_conformance, negative_data_rejection]  # fmt: skip
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     failures, calls = [], []
     for result in schema.get_all_operations():
         operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
-        @hsettings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        @given(case=operation.as_strategy())
-        def check(case):
-            response = case.call()
-            calls.append(response.status_code)
-            if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path} {case.query}: {response.status_code}")
+            @hsettings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def check(case):
+                response = case.call()
+                calls.append(response.status_code)
+                try:
+                    case.validate_response(response, checks=checks)
+                except (Failure, FailureGroup) as exc:
+                    failures.append(f"{case.method} {case.formatted_path} {case.query}: "
+                                    f"{response.status_code} {response.headers.get('content-type')}: "
+                                    f"{str(exc)[:300]}")
 
-        check()
-    assert len(calls) > 100 and not failures, failures[:5]
+            try:
+                check()
+            except Unsatisfiable:  # no parameter to make invalid (e.g. /ogc/conformance)
+                assert mode is GenerationMode.NEGATIVE, operation.label
+    assert len(calls) > 200 and not failures, "\n".join(failures[:8])
+
+
+def test_answers_match_the_document(app):
+    """The cases schemathesis found, kept as plain examples: media types, the places array, values
+    the document does not allow."""
+    client = app.test_client()
+    assert client.get("/api/venues?limit=1").mimetype == "application/geo+json"
+    assert isinstance(client.get("/api/places?q=Orly").get_json(), list)
+    document = client.get("/api/openapi.json").get_json()
+    places = document["paths"]["/api/places"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert places["schema"]["type"] == "array"
+    assert "application/geo+json" in document["paths"]["/api/venues"]["get"]["responses"]["200"]["content"]
+    for bad in ("/api/venues?service=", "/api/venues?open_now=0", "/api/venues?lang=de", "/api/venues?insee=",
+                "/api/venues?open_now=1&open_at=2026-12-01T10:00", "/api/gaps?limit=", "/api/layers/communes?offset="):
+        response = client.get(bad)
+        assert response.status_code == 400 and response.get_json()["status"] == 400, bad
+
+
+def test_methods_not_in_the_document_get_405_with_allow(app):
+    """An undocumented method on a documented path is a 405 naming the allowed methods (RFC 9110)."""
+    client = app.test_client()
+    document = client.get("/api/openapi.json").get_json()
+    concrete = {"{venue_id}": "x", "{name}": "communes", "{collection_id}": "communes", "{feature_id}": "x"}
+    for path in document["paths"]:
+        for key, value in concrete.items():
+            path = path.replace(key, value)
+        for method in ("post", "put", "delete", "patch"):
+            response = client.open(path, method=method.upper())
+            assert response.status_code == 405, (method, path)
+            allowed = {m.strip() for m in response.headers.get("Allow", "").split(",")}
+            assert "GET" in allowed, (method, path, response.headers.get("Allow"))
+            assert response.is_json and response.get_json()["status"] == 405
 
 
 def test_iris_layer_exports_in_every_format(tmp_path, testdata):

@@ -44,9 +44,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("INCLUSION_MAP_HTTPS") == "1",
         MAX_CONTENT_LENGTH=32 * 1024,
         JSON_SORT_KEYS=False,
+        # Parsed once: rate limits read the client's address from a proxy header only for these.
+        TRUSTED_PROXIES=security.proxy_networks(settings.server.trusted_proxies),
     )
     app.json.ensure_ascii = False
     security.install(app)
+    if settings.server.public_base_url:
+        # Absolute links (OGC API, Link headers, the embed snippet, permalinks) from the configured
+        # address, never from the Host header a client may forge.
+        app.wsgi_app = security.PublicBase(app.wsgi_app, settings.server.public_base_url)
 
     from .api import bp as api_bp
     from .auth import bp as auth_bp
@@ -108,9 +114,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(405)
     def not_allowed(exc):
+        # A 405 names the methods the resource allows (RFC 9110), as the OpenAPI checks expect.
+        methods = getattr(exc, "valid_methods", None)
+        allow = {"Allow": ", ".join(methods)} if methods else {}
         if wants_json():
-            return jsonify(error="method not allowed", status=405), 405
-        return render_template("error.html", error=None, status=405), 405
+            return jsonify(error="method not allowed", status=405), 405, allow
+        return render_template("error.html", error=None, status=405), 405, allow
 
     @app.errorhandler(413)
     def too_large(exc):

@@ -44,14 +44,26 @@ def _feature(item: dict, lang: str) -> dict:
 def venues():
     args = request.args
     open_at = None
-    if args.get("open_now") == "1":
-        open_at = now_local()
-    elif args.get("open_at"):
-        open_at = args["open_at"]
     unknown = set(args) - {"lon", "lat", "radius", "bbox", "service", "modalite", "public", "frais", "label",
                            "insee", "open_now", "open_at", "limit", "offset", "lang"}  # fmt: skip
     if unknown:
         raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+    # As the OpenAPI document says: a value given is a real one (« service= » is a mistake, not
+    # « any service »), open_now is 1, lang is fr or en.
+    if empty := sorted({k for k, v in args.items(multi=True) if not v.strip()}):
+        raise BadRequest(f"parameter(s) without a value: {', '.join(empty)}",
+                         hint="leave out the ones not used")  # fmt: skip
+    if args.get("open_now", "1") != "1":
+        raise BadRequest(f"open_now takes the value 1 (got '{args['open_now'][:20]}')",
+                         hint="leave it out to include venues closed now")  # fmt: skip
+    if args.get("lang", "fr") not in ("fr", "en"):
+        raise BadRequest(f"lang takes fr or en (got '{args['lang'][:20]}')")
+    if "open_now" in args and "open_at" in args:
+        raise BadRequest("give open_now or open_at, not both")
+    if args.get("open_now") == "1":
+        open_at = now_local()
+    elif args.get("open_at"):
+        open_at = args["open_at"]
     result = get_index(_store_path()).query(
         lon=args.get("lon"), lat=args.get("lat"), radius_m=args.get("radius"), bbox=args.get("bbox"),
         services=args.getlist("service"), modalites=args.getlist("modalite"), publics=args.getlist("public"),
@@ -65,15 +77,22 @@ def venues():
         nxt = args.to_dict(flat=False)
         nxt["offset"] = [str(result.offset + result.limit)]
         body["next"] = url_for("api.venues", **nxt)
-    return jsonify(body)
+    return _geojson(body)
 
 
-@bp.get("/venues/<venue_id>")
+def _geojson(body: dict):
+    """GeoJSON is served as ``application/geo+json`` (RFC 7946), as the OpenAPI document says."""
+    response = jsonify(body)
+    response.mimetype = "application/geo+json"
+    return response
+
+
+@bp.get("/venues/<path:venue_id>")  # some publishers' ids hold a "/"
 def venue(venue_id: str):
     record = get_index(_store_path()).get(venue_id)
     if record is None:
         raise NotFound(f"no venue with id '{venue_id[:80]}'")
-    return jsonify(_feature(decorate(record, now_local(), g.lang), g.lang) | {"record": record})
+    return _geojson(_feature(decorate(record, now_local(), g.lang), g.lang) | {"record": record})
 
 
 @bp.get("/places")

@@ -119,6 +119,10 @@ def layer_page(store_path: Path, layer: str, args, extra: tuple[str, ...] = (), 
     unknown = set(args) - {"bbox", "limit", "offset", *extra}
     if unknown:
         raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}", hint="bbox, limit, offset")
+    # As the OpenAPI document says: « limit= » is a mistake, not the default.
+    if empty := sorted(k for k in ("bbox", "limit", "offset") if k in args and not args[k].strip()):
+        raise BadRequest(f"parameter(s) without a value: {', '.join(empty)}",
+                         hint="leave out the ones not used")  # fmt: skip
     frame, meta = read_layer(store_path, layer)
     limit, offset = parse_paging(args.get("limit"), args.get("offset"), default_limit)
     matched = select(frame, parse_bbox(args.get("bbox")))

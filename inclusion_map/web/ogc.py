@@ -95,7 +95,7 @@ def items(collection_id: str):
     return response
 
 
-@bp.get("/collections/<collection_id>/items/<feature_id>")
+@bp.get("/collections/<collection_id>/items/<path:feature_id>")  # venue ids may hold a "/"
 def item(collection_id: str, feature_id: str):
     frame, _ = read_layer(_store_path(), collection_id)
     feature = features(find(frame, collection_id, feature_id), collection_id)[0]

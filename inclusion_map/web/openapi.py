@@ -17,12 +17,66 @@ def _path(name, description):
     return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
 
 
-JSON = {"application/json": {"schema": {"type": "object"}}}
-GEOJSON = {"application/geo+json": {"schema": {"type": "object"}}}
+def _json(schema: dict, media: str = "application/json") -> dict:
+    return {media: {"schema": schema}}
+
+
+def _ok(schema: dict, media: str = "application/json") -> dict:
+    """The answers of an operation: 200 with this body, 400 and 404 with an error body."""
+    return {"200": {"description": "OK", "content": _json(schema, media)}, "400": ERROR, "404": NOT_FOUND}
+
+
+# The bodies as they are answered (checked by schemathesis in tests/test_data_access.py): every
+# property the clients rely on is described, other properties may be added.
+ERROR_BODY = {"type": "object", "required": ["error", "status"], "properties": {
+    "error": {"type": "string"}, "hint": {"type": "string", "nullable": True}, "status": {"type": "integer"}}}
 ERROR = {"description": "Bad request: the message says which value and what is accepted",
-         "content": {"application/json": {"schema": {"type": "object", "properties": {
-             "error": {"type": "string"}, "hint": {"type": "string", "nullable": True}, "status": {"type": "integer"}}}}}}  # fmt: skip
-NOT_FOUND = {"description": "Not found", "content": JSON}
+         "content": _json(ERROR_BODY)}
+NOT_FOUND = {"description": "Not found", "content": _json(ERROR_BODY)}
+TEXT = {"type": "string"}
+LINK = {"type": "object", "required": ["href", "rel"],
+        "properties": {"href": TEXT, "rel": TEXT, "type": TEXT, "title": TEXT}}
+LINKS = {"type": "array", "items": LINK}
+GEOMETRY = {"type": "object", "nullable": True, "required": ["type"], "properties": {"type": TEXT}}
+FEATURE = {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
+    "type": {"type": "string", "enum": ["Feature"]}, "id": {"description": "The id (text or number)"},
+    "geometry": GEOMETRY, "properties": {"type": "object", "nullable": True}}}
+FEATURES = {"type": "array", "items": FEATURE}
+COUNT = {"type": "integer", "minimum": 0}
+
+
+def _collection_body(**extra) -> dict:
+    return {"type": "object", "required": ["type", "features", *extra], "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]}, "features": FEATURES, **extra}}
+
+
+VENUES = _collection_body(total=COUNT, limit=COUNT, offset=COUNT)
+VENUES["properties"]["next"] = {"type": "string", "description": "The next page (absent on the last)"}
+VENUE = {**FEATURE, "required": [*FEATURE["required"], "id", "record"],
+         "properties": {**FEATURE["properties"], "record": {"type": "object"}}}  # fmt: skip
+PLACE = {"type": "object", "required": ["label", "lon", "lat", "kind"], "properties": {
+    "label": TEXT, "lon": {"type": "number"}, "lat": {"type": "number"},
+    "kind": {"type": "string", "enum": ["commune", "postcode", "address", "position"]},
+    "code_insee": {"type": "string", "nullable": True}}}
+PLACES = {"type": "array", "items": PLACE}
+LAYERS = {"type": "object", "required": ["layers"], "properties": {"layers": {"type": "array", "items": {
+    "type": "object", "required": ["name", "built"], "properties": {
+        "name": {"type": "string"}, "built": {"type": "boolean"},
+        "rows": {"type": "integer", "nullable": True}, "links": {"type": "object"}}}}}}
+LAYER_PAGE = _collection_body(total=COUNT, limit=COUNT, offset=COUNT, metadata={"type": "object"})
+LAYER_PAGE["properties"]["next"] = {"type": "string"}
+LANDING = {"type": "object", "required": ["title", "links"], "properties": {"title": {"type": "string"},
+                                                                          "links": LINKS}}
+CONFORMANCE = {"type": "object", "required": ["conformsTo"], "properties": {
+    "conformsTo": {"type": "array", "items": {"type": "string"}}}}
+COLLECTION = {"type": "object", "required": ["id", "links"], "properties": {
+    "id": {"type": "string"}, "title": {"type": "string"}, "links": LINKS, "extent": {"type": "object"}}}
+COLLECTIONS = {"type": "object", "required": ["collections", "links"], "properties": {
+    "collections": {"type": "array", "items": COLLECTION}, "links": LINKS}}
+ITEMS = _collection_body(numberMatched=COUNT, numberReturned=COUNT, links=LINKS)
+ITEM = {**FEATURE, "required": [*FEATURE["required"], "id", "links"],
+        "properties": {**FEATURE["properties"], "links": LINKS}}  # fmt: skip
+GEOJSON = "application/geo+json"
 PAGING = [_q("limit", "Items per page", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
           _q("offset", "Items to skip", {"type": "integer", "minimum": 0, "default": 0}),
           _q("bbox", "minlon,minlat,maxlon,maxlat (WGS84)", {"type": "string"})]  # fmt: skip
@@ -41,44 +95,52 @@ def document() -> dict:
         _q("frais", "Fees (repeatable)", {"type": "string", "enum": list(FRAIS)}, array=True),
         _q("label", "National programme (repeatable)", {"type": "string", "enum": list(DISPOSITIFS)}, array=True),
         _q("insee", "INSEE commune code (repeatable)", {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"}, array=True),
-        _q("open_now", "1: only venues open now (French time)", {"type": "string", "enum": ["1"]}),
-        _q("open_at", "Only venues open at this local time (ISO 8601)", {"type": "string", "format": "date-time"}),
+        _q("open_now", "1: only venues open now (French time); not with open_at",
+           {"type": "string", "enum": ["1"]}),
+        _q("open_at", "Only venues open at this local time (ISO 8601); not with open_now",
+           {"type": "string", "format": "date-time"}),
         _q("limit", "Items per page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
         _q("offset", "Items to skip", {"type": "integer", "minimum": 0, "maximum": 10000, "default": 0}),
         _q("lang", "Language of the status texts", {"type": "string", "enum": ["fr", "en"]}),
     ]  # fmt: skip
-    ok = {"200": {"description": "OK", "content": JSON}, "400": ERROR, "404": NOT_FOUND}
-    geo_ok = {"200": {"description": "OK", "content": GEOJSON}, "400": ERROR, "404": NOT_FOUND}
     return {
         "openapi": "3.0.3",
         "info": {"title": "inclusion_map open API", "version": __version__,
                  "description": "Digital-help venues of the territory, territory and fragility layers, coverage gaps. "
-                                "Data under Licence Ouverte 2.0; every response is WGS84 (lon/lat).",
+                                "Data under Licence Ouverte 2.0; every response is WGS84 (lon/lat). "
+                                "A method not listed for a path is answered 405 with an Allow header.",
                  "license": {"name": "Licence Ouverte 2.0", "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"}},  # fmt: skip
         "paths": {
             "/api/venues": {"get": {"summary": "Venues near a point or in a box, filtered and paged (GeoJSON)",
-                                    "parameters": venues_params, "responses": geo_ok}},
+                                    "parameters": venues_params, "responses": _ok(VENUES, GEOJSON)}},
             "/api/venues/{venue_id}": {"get": {"summary": "One venue with its full record",
-                                               "parameters": [_path("venue_id", "Venue id")], "responses": geo_ok}},
-            "/api/places": {"get": {"summary": "Communes (and addresses, from the geocoder) matching a text",
-                                    "parameters": [_q("q", "Name, postcode or address", {"type": "string", "maxLength": 200})],
-                                    "responses": ok}},
-            "/api/layers": {"get": {"summary": "The layer catalogue with metadata and links", "responses": ok}},
+                                               "parameters": [_path("venue_id", "Venue id (may hold a /)")],
+                                               "responses": _ok(VENUE, GEOJSON)}},
+            "/api/places": {"get": {"summary": "An array of the communes (and addresses, from the geocoder) "
+                                               "matching a text",
+                                    "parameters": [_q("q", "Name, postcode or address",
+                                                      {"type": "string", "maxLength": 200})],
+                                    "responses": _ok(PLACES)}},
+            "/api/layers": {"get": {"summary": "The layer catalogue with metadata and links",
+                                    "responses": _ok(LAYERS)}},
             "/api/layers/{name}": {"get": {"summary": "One layer as GeoJSON, paged, with its metadata",
-                                           "parameters": [_path("name", "Layer name"), *PAGING], "responses": geo_ok}},
+                                           "parameters": [_path("name", "Layer name"), *PAGING],
+                                           "responses": _ok(LAYER_PAGE, GEOJSON)}},
             "/api/gaps": {"get": {"summary": "The last coverage-gap analysis: zones by priority (GeoJSON)",
-                                  "parameters": PAGING[:2], "responses": geo_ok}},
-            "/ogc/": {"get": {"summary": "OGC API Features landing page", "responses": ok}},
-            "/ogc/conformance": {"get": {"summary": "Conformance classes", "responses": ok}},
-            "/ogc/collections": {"get": {"summary": "Collections (one per layer)", "responses": ok}},
+                                  "parameters": PAGING[:2], "responses": _ok(LAYER_PAGE, GEOJSON)}},
+            "/ogc/": {"get": {"summary": "OGC API Features landing page", "responses": _ok(LANDING)}},
+            "/ogc/conformance": {"get": {"summary": "Conformance classes", "responses": _ok(CONFORMANCE)}},
+            "/ogc/collections": {"get": {"summary": "Collections (one per layer)",
+                                         "responses": _ok(COLLECTIONS)}},
             "/ogc/collections/{collection_id}": {"get": {"summary": "One collection",
                                                          "parameters": [_path("collection_id", "Layer name")],
-                                                         "responses": ok}},
+                                                         "responses": _ok(COLLECTION)}},
             "/ogc/collections/{collection_id}/items": {"get": {"summary": "Features, paged with next links",
                                                                "parameters": [_path("collection_id", "Layer name"), *PAGING],
-                                                               "responses": geo_ok}},
+                                                               "responses": _ok(ITEMS, GEOJSON)}},
             "/ogc/collections/{collection_id}/items/{feature_id}": {"get": {
                 "summary": "One feature", "parameters": [_path("collection_id", "Layer name"),
-                                                         _path("feature_id", "Feature id")], "responses": geo_ok}},
+                                                         _path("feature_id", "Feature id (may hold a /)")],
+                "responses": _ok(ITEM, GEOJSON)}},
         },
     }  # fmt: skip

@@ -3,8 +3,9 @@
 Per source: rows fetched, kept, rejected (with reasons and rows), last harvest and history;
 venues with stale data, missing hours or contact; duplicate candidates awaiting a decision
 (confirm or reject, stored in the decisions file and applied at the next harvest); the error
-reports of the public with their status. Reading is public except reporters' contacts; every
-change needs an organiser login and is logged.
+reports of the public with their status. Reading is public except reporters' messages and
+contacts (organisers only); every change needs an organiser login and is logged. The answers are
+never cached (``Cache-Control: no-store``, see :mod:`.security`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from .venue_index import get_index
 
 bp = Blueprint("quality", __name__)
 STATUSES = ("nouveau", "en cours", "corrigé", "rejeté")
+#: what the public sees of an error report (its message and contact are for organisers only)
+PUBLIC_REPORT_FIELDS = ("id", "venue_id", "venue_name", "kind", "status", "created_at")
 _HARVEST = {"running": False, "last": None}
 _HARVEST_LOCK = threading.Lock()
 
@@ -82,10 +85,16 @@ def page():
     organiser = current_organiser()
     meta = store.meta() if store.exists() else {}
     held = {name: _held_text(meta.get(f"source_{name}"), g.lang) for name in settings.sources}
+    reports = ReportStore(reports_path(settings)).list(200)
+    if not organiser:
+        # The public sees that reports exist and how they are followed, never what people wrote
+        # (a message may name or describe its writer) nor how to reach them.
+        reports = [{k: r[k] for k in PUBLIC_REPORT_FIELDS} for r in reports]
+    counts = [(s, n) for s in STATUSES if (n := sum(r["status"] == s for r in reports))]
     return render_template(
         "quality.html", runs=runs, last=last, held=held, rejections=rejections.groupby("source").head(50) if len(rejections) else rejections,
         checks=venue_checks(settings, date.today()), pairs=pending_pairs(settings)[:100],
-        reports=ReportStore(reports_path(settings)).list(200), statuses=STATUSES, organiser=organiser,
+        reports=reports, report_counts=counts, statuses=STATUSES, organiser=organiser,
         actions=organiser_store().actions(30) if organiser else [], harvest=_HARVEST, months=settings.thresholds.stale_months,
     )  # fmt: skip
 
@@ -144,10 +153,14 @@ def report_status(report_id: int):
 @organiser_required
 def harvest():
     """Start a harvest, a build and the gap analysis in the background (one at a time)."""
+    from ..harvest.guards import harvest_running
+
     settings = _settings()
+    elsewhere = harvest_running(settings.store_path)  # from the command line, or another worker
     with _HARVEST_LOCK:
-        if _HARVEST["running"]:
-            raise BadRequest("a harvest is already running")
+        if _HARVEST["running"] or elsewhere:
+            raise BadRequest(f"a harvest is already running on this store ({elsewhere or 'started from this page'}); "
+                             "start it again once that one has finished")  # fmt: skip
         _HARVEST["running"] = True
 
     def work():

@@ -1,7 +1,9 @@
 """The error reports left by the public, in an embedded SQLite database beside the store.
 
 Reports are appended in one transaction each (WAL journal), so none is lost when the GeoPackage
-is replaced by a harvest. Organisers list them with ``python run.py reports``.
+is replaced by a harvest; the public form's rate limit is checked in that same transaction
+(:meth:`ReportStore.add_within_limit`). Organisers list them with ``python run.py reports`` and on
+``/qualite`` (the public sees their statuses only).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .embedded_db import connect
+from .embedded_db import connect, immediate
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
@@ -48,8 +50,34 @@ class ReportStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (venue_id, venue_name, kind, message, contact, lang, client, now))
             return int(cur.lastrowid)
 
+    def add_within_limit(self, venue_id: str, venue_name: str, kind: str, message: str, contact: str,
+                         lang: str, client: str, limit: int, within: timedelta) -> int | None:  # fmt: skip
+        """Store one report unless ``client`` already sent ``limit`` during the last ``within``.
+
+        The count and the insertion are one transaction (``BEGIN IMMEDIATE``): requests sent at the
+        same instant are counted one after the other, never all against the same count.
+
+        Returns
+        -------
+        int or None
+            The report's number, or None when the limit is reached (nothing stored).
+        """
+        now = datetime.now(UTC)
+        since, at = (now - within).isoformat(timespec="seconds"), now.isoformat(timespec="seconds")
+        with immediate(self.path, SCHEMA) as con:
+            sent = con.execute("SELECT COUNT(*) FROM reports WHERE client = ? AND created_at >= ?",
+                               (client, since)).fetchone()[0]  # fmt: skip
+            if sent >= limit:
+                return None
+            cur = con.execute(
+                "INSERT INTO reports (venue_id, venue_name, kind, message, contact, lang, client, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (venue_id, venue_name, kind, message, contact, lang, client, at))
+            return int(cur.lastrowid)
+
     def recent_count(self, client: str, within: timedelta) -> int:
-        """Reports sent by ``client`` during the last ``within``."""
+        """Reports sent by ``client`` during the last ``within`` (to read; the form's limit is
+        :meth:`add_within_limit`)."""
         since = (datetime.now(UTC) - within).isoformat(timespec="seconds")
         if not self.path.is_file():
             return 0

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from ..freshness import MONTHS, month_text, provenance, venue_archive
 from ..phones import display_phone
+from ..urls import is_web_address
 from .hours_text import status
 
 MAIN_LABELS = {"France Services": ("France Services", "France Services"),
@@ -61,11 +62,13 @@ def decorate(record: dict, now: datetime, lang: str) -> dict:
     item["directions_url"] = f"https://www.openstreetmap.org/directions?to={destination}"
     item["phones"] = [(p, display_phone(p)) for p in split(record.get("telephone"))]
     item["emails"] = split(record.get("courriels"))
-    item["websites"] = [w for w in split(record.get("site_web")) if w.startswith(("http://", "https://"))]
+    # Links only to web addresses with a real host: a scheme check alone lets through
+    # ``https://javascript:alert(1)`` (stores written before the harvest checked hosts hold some).
+    item["websites"] = [w for w in split(record.get("site_web")) if is_web_address(w)]
     rdv = record.get("prise_rdv")
-    item["appointment"] = rdv if isinstance(rdv, str) and rdv.startswith(("http://", "https://")) else None
+    item["appointment"] = rdv if is_web_address(rdv) else None
     fiche = record.get("fiche_acces_libre")
-    item["acceslibre"] = fiche if isinstance(fiche, str) and fiche.startswith("https://") else None
+    item["acceslibre"] = fiche if is_web_address(fiche, schemes=("https",)) else None
     # Known only from archives: every view of the venue says so, with the archive's month.
     vintage = venue_archive(record)
     item["archive_text"] = month_text(vintage, lang) or vintage if vintage else None
