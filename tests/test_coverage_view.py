@@ -1,27 +1,42 @@
 """/couverture on the real data (offline mirror): options in the URL, priority table sorted,
-suggestions and scenario shown, layers served simplified by URL, bad options a clear 400."""
+suggestions and scenario shown, layers served simplified by URL, bad options a clear 400; analyses
+run once per options and store version, at most ``server.analysis_workers`` at a time, « en
+préparation » when one takes too long."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import threading
+import time
 from html import unescape
 
 import pytest
 
 from inclusion_map.geo.build import run_build
 from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.web import create_app
+from inclusion_map.web import coverage_view, create_app
 from tests.conftest import mirror_settings
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, testdata):
+def settings(tmp_path_factory, testdata):
     settings = mirror_settings(tmp_path_factory.mktemp("coverage"), testdata)
     run_harvest(settings)
     run_build(settings)
+    return settings
+
+
+def make_client(settings):
     app = create_app(settings)
     app.config["TESTING"] = True
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def client(settings):
+    return make_client(settings)
 
 
 def ranks(html: str) -> list[str]:
@@ -60,3 +75,96 @@ def test_layers_by_url_simplified(client):
 def test_bad_options_are_400(client, query):
     assert client.get(f"/couverture?{query}").status_code == 400
     assert client.get(f"/couverture/zones.geojson?{query}").status_code in (200, 400)  # tri is for the page only
+
+
+class CountingAnalyses:
+    """Wraps the real analysis: counts the runs and the most at the same time, each made slower."""
+
+    def __init__(self, seconds: float = 0.3):
+        self.real, self.seconds, self.runs, self.running, self.most = coverage_view.analyse, seconds, 0, 0, 0
+        self.lock = threading.Lock()
+
+    def __call__(self, settings, options):
+        with self.lock:
+            self.runs += 1
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(self.seconds)
+            return self.real(settings, options)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def at_once(client, urls: list[str]) -> list:
+    """GET every URL from its own thread, all released at the same moment."""
+    start, answers = threading.Barrier(len(urls)), [None] * len(urls)
+
+    def ask(i, url):
+        start.wait()
+        answers[i] = client.get(url)
+
+    threads = [threading.Thread(target=ask, args=(i, url)) for i, url in enumerate(urls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_same_options_at_once_run_one_analysis(settings, monkeypatch):
+    analyses = CountingAnalyses()
+    monkeypatch.setattr(coverage_view, "analyse", analyses)
+    client = make_client(settings)
+    answers = at_once(client, ["/couverture?seuil=20&sites=2"] * 10)
+    assert [a.status_code for a in answers] == [200] * 10 and analyses.runs == 1
+    assert len({re.sub(r'nonce="[^"]+"', "", a.get_data(as_text=True)) for a in answers}) == 1
+    # Then from the cache: the page, another order of its table, and its layers.
+    for url in ("/couverture?seuil=20&sites=2", "/couverture?seuil=20&sites=2&tri=population",
+                "/couverture/zones.geojson?seuil=20&sites=2", "/couverture/grille.geojson?seuil=20&sites=2"):
+        assert client.get(url).status_code == 200
+    assert analyses.runs == 1
+
+
+def test_analyses_run_at_most_analysis_workers_at_a_time(settings, monkeypatch):
+    analyses = CountingAnalyses(seconds=0.5)
+    monkeypatch.setattr(coverage_view, "analyse", analyses)
+    client = make_client(settings)
+    answers = at_once(client, [f"/couverture?seuil={s}" for s in (10, 15, 20, 30)] * 2)
+    assert [a.status_code for a in answers] == [200] * 8
+    assert analyses.runs == 4 and analyses.most == settings.server.analysis_workers == 2
+
+
+def test_new_store_version_analyses_again(settings, testdata, tmp_path, monkeypatch):
+    shutil.copy(settings.store_path, tmp_path / "store.gpkg")
+    own = mirror_settings(tmp_path, testdata)
+    analyses = CountingAnalyses(seconds=0)
+    monkeypatch.setattr(coverage_view, "analyse", analyses)
+    client = make_client(own)
+    assert client.get("/couverture").status_code == 200 and client.get("/couverture").status_code == 200
+    assert analyses.runs == 1
+    stat = own.store_path.stat()
+    os.utime(own.store_path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a new harvest
+    assert client.get("/couverture").status_code == 200 and analyses.runs == 2
+
+
+@pytest.mark.parametrize("lang, title", [("fr", "L'analyse est en préparation"),
+                                         ("en", "The analysis is being prepared")])  # fmt: skip
+def test_long_analysis_is_being_prepared_in_the_page_language(settings, monkeypatch, lang, title):
+    monkeypatch.setattr(coverage_view, "analyse", CountingAnalyses(seconds=1.5))
+    monkeypatch.setattr(coverage_view, "WAIT_S", 0.1)
+    client = make_client(settings)
+    query = "?sites=1" + ("&lang=en" if lang == "en" else "")
+    response = client.get(f"/couverture{query}")
+    html = unescape(response.get_data(as_text=True))
+    wait = response.headers["Retry-After"]
+    assert response.status_code == 503 and wait.isdigit() and 1 <= int(wait) <= 60
+    assert f'<html lang="{lang}">' in html and f"<h1>{title}</h1>" in html
+    assert f'<meta http-equiv="refresh" content="{wait}">' in html and f'href="/couverture{query}"' in html
+    layer = client.get(f"/couverture/zones.geojson{query}")
+    assert layer.status_code == 503 and layer.headers["Retry-After"].isdigit()
+    assert layer.get_json()["retry_after"] == int(layer.headers["Retry-After"])
+    time.sleep(2)
+    assert client.get(f"/couverture{query}").status_code == 200
+    assert client.get(f"/couverture/zones.geojson{query}").status_code == 200

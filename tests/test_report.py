@@ -1,14 +1,19 @@
 """The territory report (``/rapport`` and ``/rapport.pdf``) on a store harvested, built and analysed
 from the real files (offline mirror mode, read in place): key figures recomputed here from the
 layers, inline SVG figures that obey the page's content security policy, the commune variant, the
-English page, the PDF (WeasyPrint) and the errors (unknown commune, missing layers)."""
+English page, the PDF (WeasyPrint; rendered once per store version and variant, in the background,
+at most ``server.pdf_renders`` at a time, « en préparation » meanwhile) and the errors (unknown
+commune, missing layers)."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
+import threading
+import time
 from html import unescape
 
 import numpy as np
@@ -165,8 +170,17 @@ def pdf_text(data: bytes) -> tuple[str, int]:
         return "", pages
 
 
+def get_pdf(client, url: str, timeout_s: float = 120):
+    """The PDF at ``url``, asked again while the answer is « en préparation » (503)."""
+    deadline = time.monotonic() + timeout_s
+    while (response := client.get(url)).status_code == 503 and time.monotonic() < deadline:
+        assert response.headers["Retry-After"].isdigit()
+        time.sleep(0.2)
+    return response
+
+
 def test_pdf(client):
-    response = client.get("/rapport.pdf")
+    response = get_pdf(client, "/rapport.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     data = response.data
     assert data.startswith(b"%PDF") and len(data) > 30_000
@@ -181,7 +195,7 @@ def test_pdf(client):
         assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
     except ImportError:
         pass
-    commune = client.get("/rapport.pdf?commune=94081&lang=en")
+    commune = get_pdf(client, "/rapport.pdf?commune=94081&lang=en")
     assert commune.status_code == 200 and commune.data.startswith(b"%PDF")
     text, _ = pdf_text(commune.data)
     if text:
@@ -221,3 +235,117 @@ def test_missing_layers_are_a_404_naming_the_command(built, testdata, tmp_path):
     assert "Un organisateur peut les préparer avec la commande python run.py gaps" in page
     english = " ".join(unescape(re.sub(r"<[^>]+>", " ", no_gaps.get("/rapport?lang=en").get_data(as_text=True))).split())
     assert "This page needs data that is not ready yet: the gap analysis." in english
+
+
+class CountingRenders:
+    """Stands in for WeasyPrint's ``HTML.write_pdf`` (a small fake PDF after ``seconds``), counting
+    the renders and the most that ran at the same time."""
+
+    def __init__(self, seconds: float = 0.3):
+        self.seconds, self.calls, self.running, self.most = seconds, [], 0, 0
+        self.lock = threading.Lock()
+
+    def install(self, monkeypatch) -> CountingRenders:
+        weasyprint = pytest.importorskip("weasyprint")
+        renders = self
+        monkeypatch.setattr(weasyprint.HTML, "write_pdf", lambda html, *args, **kwargs: renders(html))
+        return self
+
+    def __call__(self, document):
+        with self.lock:
+            self.calls.append(document)
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(self.seconds)
+        with self.lock:
+            self.running -= 1
+        return b"%PDF-1.7 fake " + str(len(self.calls)).encode()
+
+
+@pytest.fixture
+def own_store(built, testdata, tmp_path):
+    """A copy of the built store in its own folder (so its PDF cache starts empty), and its settings."""
+    shutil.copy(built[1].store_path, tmp_path / "store.gpkg")
+    return mirror_settings(tmp_path, testdata)
+
+
+def at_once(client, urls: list[str]) -> list:
+    """GET every URL from its own thread, all released at the same moment."""
+    start, answers = threading.Barrier(len(urls)), [None] * len(urls)
+
+    def ask(i, url):
+        start.wait()
+        answers[i] = client.get(url)
+
+    threads = [threading.Thread(target=ask, args=(i, url)) for i, url in enumerate(urls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_pdf_is_rendered_once_then_served_from_its_file(own_store, monkeypatch):
+    renders = CountingRenders().install(monkeypatch)
+    client = make_client(own_store)
+    first = client.get("/rapport.pdf")
+    assert first.status_code == 503 and first.headers["Retry-After"].isdigit()
+    served = get_pdf(client, "/rapport.pdf")
+    assert served.status_code == 200 and served.data == b"%PDF-1.7 fake 1"
+    assert served.headers["Content-Disposition"] == 'inline; filename="rapport-territoire.pdf"'
+    again = client.get("/rapport.pdf")
+    assert again.status_code == 200 and again.data == served.data and len(renders.calls) == 1
+    # Kept beside the store, readable by its owner only; a new app (a restart) serves it too.
+    files = list((own_store.store_path.parent / "cache" / "reports").glob("rapport-*-territoire-fr.pdf"))
+    assert len(files) == 1 and files[0].stat().st_mode & 0o077 == 0
+    assert make_client(own_store).get("/rapport.pdf").data == served.data and len(renders.calls) == 1
+
+
+def test_pdf_requests_at_once_run_one_render_at_a_time(own_store, monkeypatch):
+    renders = CountingRenders(seconds=0.5).install(monkeypatch)
+    client = make_client(own_store)
+    answers = at_once(client, ["/rapport.pdf?commune=94081"] * 8)
+    assert {a.status_code for a in answers} <= {200, 503}
+    assert get_pdf(client, "/rapport.pdf?commune=94081").status_code == 200
+    assert len(renders.calls) == 1
+    # Other variants asked at once queue behind server.pdf_renders (1) renders, each rendered once.
+    variants = [f"/rapport.pdf?commune={c}{lang}" for c in ("94081", "94041", "91027")
+                for lang in ("", "&lang=en")]  # fmt: skip
+    at_once(client, variants * 2)
+    for url in variants:
+        assert get_pdf(client, url).status_code == 200
+    assert len(renders.calls) == 6 and renders.most == 1
+
+
+def test_new_store_version_renders_again(own_store, monkeypatch):
+    renders = CountingRenders().install(monkeypatch)
+    client = make_client(own_store)
+    assert get_pdf(client, "/rapport.pdf?lang=en").status_code == 200 and len(renders.calls) == 1
+    folder = own_store.store_path.parent / "cache" / "reports"
+    old = list(folder.glob("*.pdf"))
+    stat = own_store.store_path.stat()
+    os.utime(own_store.store_path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a new harvest
+    assert client.get("/rapport.pdf?lang=en").status_code == 503
+    assert get_pdf(client, "/rapport.pdf?lang=en").data == b"%PDF-1.7 fake 2" and len(renders.calls) == 2
+    assert len(list(folder.glob("*.pdf"))) == 1 and not any(f.exists() for f in old)  # the old one is gone
+
+
+@pytest.mark.parametrize("lang, title, retry", [
+    ("fr", "Le rapport PDF est en préparation", "Réessayer maintenant"),
+    ("en", "The PDF report is being prepared", "Try again now"),
+])  # fmt: skip
+def test_pdf_being_prepared_is_said_in_the_page_language(own_store, monkeypatch, lang, title, retry):
+    CountingRenders(seconds=1).install(monkeypatch)
+    client = make_client(own_store)
+    query = "?commune=94081" + ("&lang=en" if lang == "en" else "")
+    response = client.get(f"/rapport.pdf{query}")
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 503 and response.mimetype == "text/html"
+    wait = response.headers["Retry-After"]
+    assert wait.isdigit() and 1 <= int(wait) <= 60 and response.headers["Cache-Control"] == "no-store"
+    assert f'<html lang="{lang}">' in html and f"<h1>{title}</h1>" in html
+    # Works without JavaScript: the page reloads itself, and says how to try again.
+    assert f'<meta http-equiv="refresh" content="{wait}">' in html
+    assert f'<a href="/rapport.pdf{query}">{retry}</a>' in html and f'href="/rapport{query}"' in html
+    assert "<script" not in html.split("</main>")[0]
+    assert get_pdf(client, f"/rapport.pdf{query}").status_code == 200

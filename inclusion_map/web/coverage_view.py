@@ -5,23 +5,33 @@ slot, threshold, sub-territory, suggested sites, a scenario) — nothing is writ
 the priority table, the suggestions (named by their nearest address when the geocoder answers)
 and the scenario. The map loads the zones and the grid by URL (``/couverture/zones.geojson``,
 ``/couverture/grille.geojson``, simplified), never inlined.
+
+Analyses are kept per store version and options (the last :data:`KEEP`), run at most
+``server.analysis_workers`` at a time and once per options however many requests ask for them at
+once; a request waits :data:`WAIT_S` for its analysis, then gets a short « en préparation » page
+(HTTP 503, ``Retry-After``) that reloads itself. What the page derives from an analysis (the
+sorted table, the map's centre, the simplified GeoJSON) is computed once per analysis, and the
+page itself is kept per URL and store version (:mod:`inclusion_map.web.render_cache`).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
+from collections.abc import Callable
 
 import shapely
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from geopandas import GeoSeries
 
 from ..errors import BadRequest
 from ..geo.gaps import SERVICE_SLUGS, GapOptions, GapResult, analyse
 from ..geo.slots import PRESETS
+from . import render_cache
 from .filters import page_url
 from .mapview import results_map
 from .places import nearby_labels
+from .render_cache import store_stamp
 
 bp = Blueprint("coverage", __name__)
 THRESHOLDS = (10, 15, 20, 30)
@@ -29,8 +39,37 @@ SORTS = {"rank": "rank", "zone": "nom", "population": "population", "fragilite":
          "distance": "dist_mean_m", "accessibilite": "access"}  # fmt: skip
 SIMPLIFY_DEG = 0.0002  # about 20 m: enough for a map of a territory, far lighter to send
 PRECISION_DEG = 0.00001  # coordinates to about 1 m
-_CACHE: OrderedDict = OrderedDict()
-_LOCK = threading.Lock()
+KEEP = 16  # analyses kept in memory (each holds its zones and grid)
+WAIT_S = 10.0  # a request waits this long for its analysis, then answers « en préparation »
+TYPICAL_S = 2.0  # about how long an analysis takes, for Retry-After
+ZONE_COLUMNS = ["code", "nom", "population", "fragility", "fragility_class", "fragility_label", "access",
+                "access_label", "walk_mean_min", "share_beyond", "rank", "reason"]  # fmt: skip
+GRID_COLUMNS = ["cell", "zone_code", "walk_min", "within"]
+
+
+class Analysis:
+    """One analysis and what the page derives from it, each derived value computed once."""
+
+    def __init__(self, result: GapResult):
+        self.result = result
+        centre = result.zones.to_crs(2154).geometry.union_all().centroid
+        centre = GeoSeries([centre], crs=2154).to_crs(4326).iloc[0]
+        self.centre = (float(centre.x), float(centre.y))  # lon, lat
+        self._derived: dict = {}
+        self._lock = threading.Lock()
+
+    def derived(self, key, make: Callable[[], object]):
+        """``make()``, computed on first use only (one thread computes, the others wait for it)."""
+        with self._lock:
+            if key not in self._derived:
+                self._derived[key] = make()
+            return self._derived[key]
+
+    def table(self, sort: str, descending: bool) -> list[dict]:
+        """The zones without geometry, sorted, as the template's rows."""
+        zones = self.result.zones
+        return self.derived(("table", sort, descending), lambda: zones.drop(columns="geometry").sort_values(
+            SORTS[sort], ascending=not descending, na_position="last").to_dict("records"))  # fmt: skip
 
 
 def _points(raw: str, what: str) -> tuple[tuple[float, float], ...]:
@@ -60,68 +99,103 @@ def parse_options(args) -> GapOptions:
                       close=close, add=_points(args.get("ajouter", ""), "ajouter"))  # fmt: skip
 
 
-def cached_analysis(options: GapOptions) -> GapResult:
-    """The analysis for these options and this store file (a few recent ones kept in memory)."""
+def _run(settings, options: GapOptions) -> Analysis:
+    return Analysis(analyse(settings, options))
+
+
+def analysis(options: GapOptions) -> Analysis:
+    """The analysis for these options and this store version.
+
+    Raises
+    ------
+    render_cache.Pending
+        When it is not ready within :data:`WAIT_S` (it goes on in the background).
+    """
     settings = current_app.config["SETTINGS"]
     path = settings.store_path
-    key = (str(path), path.stat().st_mtime if path.is_file() else 0, options)
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    result = analyse(settings, options)
-    with _LOCK:
-        _CACHE[key] = result
-        while len(_CACHE) > 16:
-            _CACHE.popitem(last=False)
-    return result
+    runs = render_cache.jobs("analysis", settings.server.analysis_workers, TYPICAL_S, keep=KEEP,
+                             queue=4 * settings.server.analysis_workers)  # fmt: skip
+    return runs.result((str(path), store_stamp(path), options), lambda: _run(settings, options), WAIT_S)
+
+
+def _preparing(pending: render_cache.Pending, as_json: bool = False):
+    """The answer while the analysis runs: 503 with ``Retry-After``; for the page, a short page in
+    its language that reloads itself (a meta refresh: no JavaScript needed) with a link to retry."""
+    headers = {"Retry-After": str(pending.retry_after), "Cache-Control": "no-store"}
+    if as_json:
+        return {"error": "the analysis is being prepared", "retry_after": pending.retry_after}, 503, headers
+    fr = g.lang != "en"
+    html = render_template(
+        "preparing.html", retry_after=pending.retry_after,
+        title="L'analyse est en préparation" if fr else "The analysis is being prepared",
+        text="Elle sera prête dans quelques secondes ; cette page se recharge toute seule." if fr else
+        "It will be ready in a few seconds; this page reloads by itself.",
+        retry_text="Réessayer maintenant" if fr else "Try again now",
+        retry_url=url_for("coverage.page") + page_url(request.args), also_url=None,
+    )  # fmt: skip
+    return html, 503, headers
 
 
 @bp.get("/couverture")
 def page():
+    settings = current_app.config["SETTINGS"]
+    # The page depends only on its URL and the store (the nonce aside): served again as it is.
+    key = ("couverture", str(settings.store_path), store_stamp(settings.store_path), request.query_string)
+    if (ready := render_cache.cached(key)) is not None:
+        return ready
     options = parse_options(request.args)
-    result = cached_analysis(options)
     sort = request.args.get("tri", "rank")
     if sort not in SORTS:
         raise BadRequest(f"tri « {sort[:20]} » must be one of {', '.join(SORTS)}")
     descending = request.args.get("ordre", "asc") == "desc"
-    table = result.zones.drop(columns="geometry").sort_values(SORTS[sort], ascending=not descending, na_position="last")
-    centre = result.zones.to_crs(2154).geometry.union_all().centroid
-    from geopandas import GeoSeries
-
-    lonlat = GeoSeries([centre], crs=2154).to_crs(4326).iloc[0]
-    settings = current_app.config["SETTINGS"]
+    try:
+        found = analysis(options)
+    except render_cache.Pending as pending:
+        return _preparing(pending)
+    result = found.result
     sites = [(int(s.rank), float(s.lon), float(s.lat)) for s in result.suggestions.itertuples()]
     # The nearest address names a suggested site better than its coordinates, when the geocoder answers.
     near = nearby_labels([(lon, lat) for _, lon, lat in sites], settings) if sites else []
-    return render_template(
-        "coverage.html", result=result, table=table.to_dict("records"), sort=sort, descending=descending,
-        map=results_map(lonlat.x, lonlat.y, zoom=12), services=SERVICE_SLUGS, presets=PRESETS, thresholds=THRESHOLDS,
+    # A page missing an address the geocoder could give later is not kept.
+    complete = not sites or not settings.geocoding.enabled or None not in near
+    return render_cache.render(
+        "coverage.html", key if complete else None, result=result, table=found.table(sort, descending), sort=sort,
+        descending=descending, map=results_map(*found.centre, zoom=12), services=SERVICE_SLUGS,
+        presets=PRESETS, thresholds=THRESHOLDS,
         subterritories={k: s.name for k, s in settings.territory.subterritories.items()}, options=options,
-        page_url=lambda **c: page_url(request.args, **c),
-        sites=[list(s) for s in sites], near=near, query=request.query_string.decode("utf-8", "replace"),
+        page_url=lambda **c: page_url(request.args, **c), sites=[list(s) for s in sites], near=near,
+        query=request.query_string.decode("utf-8", "replace"),
     )  # fmt: skip
 
 
-def _geojson(frame, columns: list[str]) -> Response:
+def _geojson(frame, columns: list[str]) -> str:
     frame = frame[[c for c in columns if c in frame] + ["geometry"]].copy()
     frame["geometry"] = shapely.set_precision(frame.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True).values,
                                               PRECISION_DEG)
     body = json.loads(frame.to_json(na="null", drop_id=True))
-    response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype="application/geo+json")
-    return response
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 @bp.get("/couverture/zones.geojson")
 def zones():
-    result = cached_analysis(parse_options(request.args))
-    return _geojson(result.zones, ["code", "nom", "population", "fragility", "fragility_class", "fragility_label",
-                                   "access", "access_label", "walk_mean_min", "share_beyond", "rank", "reason"])  # fmt: skip
+    options = parse_options(request.args)
+    try:
+        found = analysis(options)
+    except render_cache.Pending as pending:
+        return _preparing(pending, as_json=True)
+    body = found.derived("zones.geojson", lambda: _geojson(found.result.zones, ZONE_COLUMNS))
+    return Response(body, mimetype="application/geo+json")
 
 
 @bp.get("/couverture/grille.geojson")
 def grid():
     """The grid cells beyond the walking threshold (the ones the map shades)."""
-    result = cached_analysis(parse_options(request.args))
-    beyond = result.grid[~result.grid["within"].astype(bool)]
-    return _geojson(beyond, ["cell", "zone_code", "walk_min", "within"])
+    options = parse_options(request.args)
+    try:
+        found = analysis(options)
+    except render_cache.Pending as pending:
+        return _preparing(pending, as_json=True)
+    cells = found.result.grid
+    beyond = lambda: cells[~cells["within"].astype(bool)]  # noqa: E731
+    body = found.derived("grille.geojson", lambda: _geojson(beyond(), GRID_COLUMNS))
+    return Response(body, mimetype="application/geo+json")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from ..errors import BadRequest
-from . import i18n, now_local, security
+from . import i18n, now_local, render_cache, security
 from .filters import LABELS_SHOWN, PAGE_SIZE, RADII_KM, keep_presentation, page_url, parse_search
 from .hours_text import status, week
 from .mapview import results_map
 from .places import AddressSearchUnavailable, Place, address_search, gazette
+from .render_cache import store_stamp
 from .reports_store import ReportStore
 from .venue_index import get_index
 from .view_helpers import decorate, freshness, split
@@ -26,50 +29,70 @@ def _settings():
     return current_app.config["SETTINGS"]
 
 
-def _resolve_place(search) -> tuple[Place | None, list[Place], str | None]:
-    """The place to search around, or the communes to choose from, or a message."""
+@lru_cache(maxsize=1024)
+def _communes_matching(store_path: str, stamp: tuple[int, int] | None, query: str) -> tuple[Place, ...]:
+    """The communes a search names: a few passes of pandas over the communes (about a millisecond),
+    the same answer for the same search until the store changes (``stamp``)."""
+    return tuple(gazette(Path(store_path)).search(query))
+
+
+def _resolve_place(search) -> tuple[Place | None, list[Place], str | None, bool]:
+    """The place to search around, or the communes to choose from, or a message; and whether that
+    answer came from the URL and the store alone (not from the geocoder, which may answer otherwise
+    in a minute)."""
     if search.lon is not None:
         label = "Votre position" if g.lang == "fr" else "Your position"
-        return Place(label, search.lon, search.lat, "position"), [], None
+        return Place(label, search.lon, search.lat, "position"), [], None, True
     if not search.q:
-        return None, [], None
+        return None, [], None, True
     settings = _settings()
-    found = gazette(settings.store_path).search(search.q)
+    found = list(_communes_matching(str(settings.store_path), store_stamp(settings.store_path), search.q))
     if len(found) == 1 or (found and found[0].kind == "commune" and i18n.fold_eq(found[0].label, search.q)):
-        return found[0], [], None
+        return found[0], [], None, True
     if found:
-        return None, found[:20], None
+        return None, found[:20], None, True
     if settings.geocoding.enabled and not search.q.isdigit():
         try:
             hits = address_search(search.q, settings)
         except AddressSearchUnavailable:
-            return None, [], i18n.text("address_offline", g.lang)
+            return None, [], i18n.text("address_offline", g.lang), False
         if hits and gazette(settings.store_path).contains(hits[0].lon, hits[0].lat):
-            return hits[0], [], None
-    return None, [], i18n.text("unknown_place", g.lang, q=search.q)
+            return hits[0], [], None, False
+        return None, [], i18n.text("unknown_place", g.lang, q=search.q), False
+    return None, [], i18n.text("unknown_place", g.lang, q=search.q), True
 
 
 @bp.get("/")
 def home():
+    store_path = _settings().store_path
+    now = now_local()
+    # A page answered from the URL and the store alone is kept and served again for the same URL,
+    # store version and minute (opening hours change on the minute): rendering it (the results,
+    # their opening hours, the filters, the map) costs far more than serving it.
+    minute = now.replace(second=0, microsecond=0)
+    key = ("home", str(store_path), store_stamp(store_path), request.query_string, minute)
+    if (ready := render_cache.cached(key)) is not None:
+        return ready
     search = parse_search(request.args)
-    index = get_index(_settings().store_path)
-    place, choices, message = _resolve_place(search)
+    index = get_index(store_path)
+    place, choices, message, offline = _resolve_place(search)
     result, items, parts = None, [], None
     if place is not None:
-        now = now_local()
         result = index.query(lon=place.lon, lat=place.lat, radius_m=search.radius_km * 1000,
                              open_at=search.open_at(now), limit=PAGE_SIZE, offset=(search.page - 1) * PAGE_SIZE,
                              **search.query_kwargs())  # fmt: skip
         items = [decorate(item, now, g.lang) for item in result.items]
         if request.args.get("print") != "1":
             parts = results_map(place.lon, place.lat, zoom=14 if search.radius_km <= 2 else 13)
-    return render_template("home.html", search=search, place=place, choices=choices, message=message,
-                           result=result, items=items, map=parts, empty=len(index) == 0, radii=RADII_KM,
-                           labels_shown=LABELS_SHOWN, page_size=PAGE_SIZE, page_url=lambda **c: page_url(request.args, **c),
-                           keep=keep_presentation(request.args), vocab=i18n.VOCAB)  # fmt: skip
+    return render_cache.render(
+        "home.html", key if offline else None, search=search, place=place, choices=choices, message=message,
+        result=result, items=items, map=parts, empty=len(index) == 0, radii=RADII_KM,
+        labels_shown=LABELS_SHOWN, page_size=PAGE_SIZE, page_url=lambda **c: page_url(request.args, **c),
+        keep=keep_presentation(request.args), vocab=i18n.VOCAB,
+    )  # fmt: skip
 
 
-@bp.get("/lieu/<venue_id>")
+@bp.get("/lieu/<path:venue_id>")  # some publishers' ids hold a "/"
 def venue(venue_id: str):
     record = get_index(_settings().store_path).get(venue_id)
     if record is None:
@@ -85,7 +108,7 @@ def venue(venue_id: str):
                            form=None, form_error=None)  # fmt: skip
 
 
-@bp.post("/lieu/<venue_id>/signaler")
+@bp.post("/lieu/<path:venue_id>/signaler")
 def report(venue_id: str):
     settings = _settings()
     record = get_index(settings.store_path).get(venue_id)
@@ -103,9 +126,11 @@ def report(venue_id: str):
         raise BadRequest(f"the message must hold 3 to {MESSAGE_MAX} characters, the contact at most {CONTACT_MAX}")
     store = ReportStore(reports_path(settings))
     client = security.client_key(current_app.config["SECRET_KEY"])
-    if store.recent_count(client, timedelta(hours=1)) >= REPORTS_PER_HOUR:
+    # Counted and stored in one transaction: parallel posts cannot all pass the same count.
+    number = store.add_within_limit(venue_id, record.get("nom"), kind, message, contact, g.lang, client,
+                                    limit=REPORTS_PER_HOUR, within=timedelta(hours=1))  # fmt: skip
+    if number is None:
         return render_template("error.html", error=None, status=429), 429
-    number = store.add(venue_id, record.get("nom"), kind, message, contact, g.lang, client)
     return redirect(url_for("public.venue", venue_id=venue_id, merci=number, **keep_presentation(request.args),
                             _anchor="signaler"))  # fmt: skip
 

@@ -2,14 +2,20 @@
 
 Query: ``commune=<INSEE code>`` (optional: the whole territory by default) and ``lang=fr|en``.
 The PDF is printed from the very HTML of the page; its stylesheets are read from the static
-folder, so making it never touches the network.
+folder, so making it never touches the network. It is rendered once per store version, commune and
+language, in the background (at most ``server.pdf_renders`` at a time), and kept in
+``<store folder>/cache/reports/``; until it is ready, ``/rapport.pdf`` answers a short page « Le
+rapport PDF est en préparation » (HTTP 503, ``Retry-After``) that reloads itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import mimetypes
+import os
 import re
+import secrets
 import xml.etree.ElementTree as ET
 from datetime import date
 from functools import lru_cache
@@ -18,13 +24,15 @@ from urllib.parse import unquote
 
 import matplotlib
 import pandas as pd
-from flask import Blueprint, Response, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, send_file, url_for
 from markupsafe import Markup
 
-from ..errors import BadRequest
+from ..errors import BadRequest, LayerMissing
 from ..freshness import summary
 from ..store import GeoPackageStore
+from . import render_cache
 from . import report_figures as rf
+from .render_cache import store_stamp
 
 bp = Blueprint("report", __name__)
 TOP = 10  # priority zones listed
@@ -228,8 +236,7 @@ def _build(path: str, stamp: int, commune: str | None, lang: str) -> dict:
     communes, venues, gaps = layers["communes"], layers["venues"], layers["gaps"]
     codes = dict(zip(communes["code"], communes["nom"], strict=False))
     if commune is not None and commune not in codes:
-        raise BadRequest(f"unknown commune code « {commune[:10]} »",
-                         hint="choose a commune of the territory in the list of /rapport")  # fmt: skip
+        raise _unknown_commune(commune)
     whole = rf.key_figures(communes, venues, gaps)
     part = None
     if commune:
@@ -265,10 +272,15 @@ def _build(path: str, stamp: int, commune: str | None, lang: str) -> dict:
     return out
 
 
-def _report_html(for_pdf: bool) -> str:
+def _unknown_commune(commune: str) -> BadRequest:
+    return BadRequest(f"unknown commune code « {commune[:10]} »",
+                      hint="choose a commune of the territory in the list of /rapport")  # fmt: skip
+
+
+def _report_html(commune: str | None, for_pdf: bool) -> str:
+    """The report page for ``commune`` (``None``: the whole territory) in the request's language."""
     settings = current_app.config["SETTINGS"]
     path = Path(settings.store_path)
-    commune = request.args.get("commune", "").strip() or None
     stamp = path.stat().st_mtime_ns if path.is_file() else 0
     data = _build(str(path), stamp, commune, g.lang)
     query = {k: v for k, v in (("commune", commune), ("lang", "en" if g.lang == "en" else None)) if v}
@@ -279,18 +291,124 @@ def _report_html(for_pdf: bool) -> str:
 
 @bp.get("/rapport")
 def report_page():
-    return _report_html(for_pdf=False)
+    return _report_html(request.args.get("commune", "").strip() or None, for_pdf=False)
+
+
+# The PDF takes WeasyPrint 2-3 s of CPU: rendered on every request, a few anonymous clients would
+# hold every server thread. It is rendered once per store version, commune and language, in the
+# background (``server.pdf_renders`` at a time), kept as a file beside the store and served from it;
+# until it is there, the request is answered at once with a short « en préparation » page.
+PDF_TYPICAL_S = 3.0
+PDF_FILE = re.compile(r"rapport-(\d+-\d+)-[\w-]+-(fr|en)\.pdf(\.[\w-]+\.tmp)?")
+
+
+def pdf_folder(settings) -> Path:
+    """Where the rendered PDFs are kept: ``cache/reports`` in the store's folder."""
+    return Path(settings.store_path).parent / "cache" / "reports"
+
+
+def _pdf_file(settings, stamp: tuple[int, int], commune: str | None, lang: str) -> Path:
+    # Commune codes come from the store; anything unusual in one is hashed, never put in a path.
+    name = commune or "territoire"
+    if not re.fullmatch(r"[0-9A-Za-z]{1,10}", name):
+        name = hashlib.sha256(name.encode()).hexdigest()[:16]
+    return pdf_folder(settings) / f"rapport-{stamp[0]}-{stamp[1]}-{name}-{lang}.pdf"
+
+
+@lru_cache(maxsize=8)
+def _commune_codes(path: str, stamp: tuple[int, int] | None) -> frozenset[str]:
+    """The communes of the store, once its three layers are there (else :class:`LayerMissing`).
+
+    A cheap check made before any render is queued, so that a bad request is answered at once.
+    """
+    store = GeoPackageStore(path)
+    for name, command in rf.HINTS.items():
+        if stamp is None or not store.has(name):
+            raise LayerMissing(name, command)
+    return frozenset(store.read("communes", columns=["code"])["code"].astype(str))
+
+
+def write_pdf(html: str, base_url: str, fetcher) -> bytes:
+    """The PDF of ``html`` (WeasyPrint, imported here: the rest of the site works without Pango)."""
+    import weasyprint
+
+    return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()
+
+
+def _render_pdf(app, commune: str | None, lang: str, file: Path) -> Path:
+    """Render the report to ``file`` (in a worker thread), then drop the other store versions' PDFs.
+
+    The page is rendered as a request of the site's own address would see it, whoever asked first:
+    the file is shared by every later request.
+    """
+    settings = app.config["SETTINGS"]
+    base = str(settings.server.public_base_url or "http://localhost/").rstrip("/") + "/"
+    query = {k: v for k, v in (("commune", commune), ("lang", "en" if lang == "en" else None)) if v}
+    with app.test_request_context("/rapport.pdf", base_url=base, query_string=query):
+        g.lang = lang
+        html = _report_html(commune, for_pdf=True)
+        fetcher = static_fetcher(request.url_root, app.static_url_path or "/static", app.static_folder)
+        pdf = write_pdf(html, request.url_root, fetcher)
+    folder = file.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = file.with_name(f"{file.name}.{secrets.token_hex(4)}.tmp")
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(pdf)
+    os.replace(partial, file)  # readers see the whole file or none
+    # Files of older store versions are dropped; a render of an older version that ends later
+    # (it was queued before a harvest) must not drop the newer ones.
+    version = PDF_FILE.fullmatch(file.name).group(1)
+    for old in folder.iterdir():
+        found = PDF_FILE.fullmatch(old.name)
+        if found and found.group(1) != version and _mtime(found.group(1)) <= _mtime(version):
+            old.unlink(missing_ok=True)
+    return file
+
+
+def _mtime(version: str) -> int:
+    return int(version.split("-")[0])
+
+
+def _preparing(retry_after: int):
+    """The short answer while the PDF is rendered: 503 with ``Retry-After``, and a page that reloads
+    itself (a meta refresh: no JavaScript needed) with a link to try again and one to the HTML."""
+    tr = _tr(g.lang)
+    query = {k: request.args[k] for k in ("commune", "lang") if request.args.get(k)}
+    html = render_template(
+        "preparing.html", retry_after=retry_after,
+        title=tr("Le rapport PDF est en préparation", "The PDF report is being prepared"),
+        text=tr("Il sera prêt dans quelques secondes ; cette page se recharge toute seule.",
+                "It will be ready in a few seconds; this page reloads by itself."),
+        retry_text=tr("Réessayer maintenant", "Try again now"),
+        retry_url=url_for("report.report_pdf", **query),
+        also_text=tr("Lire le rapport en ligne", "Read the report online"),
+        also_url=url_for("report.report_page", **query),
+    )  # fmt: skip
+    return html, 503, {"Retry-After": str(retry_after), "Cache-Control": "no-store"}
 
 
 @bp.get("/rapport.pdf")
 def report_pdf():
-    import weasyprint  # imported here: the rest of the site works without Pango
-
-    html = _report_html(for_pdf=True)
-    fetcher = static_fetcher(request.url_root, current_app.static_url_path or "/static", current_app.static_folder)
-    pdf = weasyprint.HTML(string=html, base_url=request.url_root, url_fetcher=fetcher).write_pdf()
-    name = f"rapport-{request.args.get('commune') or 'territoire'}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+    settings = current_app.config["SETTINGS"]
+    commune = request.args.get("commune", "").strip() or None
+    stamp = store_stamp(settings.store_path)
+    codes = _commune_codes(str(settings.store_path), stamp)
+    if commune is not None and commune not in codes:
+        raise _unknown_commune(commune)
+    file = _pdf_file(settings, stamp, commune, g.lang)
+    if not file.is_file():
+        app, lang = current_app._get_current_object(), g.lang  # the worker has no request of its own
+        renders = render_cache.jobs("pdf", settings.server.pdf_renders, PDF_TYPICAL_S, keep=64, queue=64)
+        try:
+            renders.result(file, lambda: _render_pdf(app, commune, lang, file), wait_s=0)
+        except render_cache.Pending as pending:
+            return _preparing(pending.retry_after)
+        if not file.is_file():  # rendered, then removed (a newer version's clean-up): render again
+            renders.forget(file)
+            return _preparing(renders.retry_after())
+    response = send_file(file, mimetype="application/pdf", max_age=0)
+    response.headers["Content-Disposition"] = f'inline; filename="rapport-{commune or "territoire"}.pdf"'
+    return response
 
 
 def static_fetcher(root_url: str, static_path: str, folder: str | None):

@@ -73,6 +73,13 @@ class QueryResult:
     offset: int
 
 
+@lru_cache(maxsize=len(FILTERS))
+def _folded_values(param: str) -> dict[str, str]:
+    """A filter's vocabulary by folded value, folded once: folding its values again at every query
+    took about 0.2 ms, more than the rest of a nearby query."""
+    return {vocab.fold(v): v for v in FILTERS[param][1]}
+
+
 @lru_cache(maxsize=1)
 def _to_metric() -> tuple[Transformer, Proj]:
     return Transformer.from_crs(STORED, METRIC, always_xy=True), Proj(METRIC)
@@ -207,7 +214,7 @@ class VenueIndex:
         keep = np.ones(len(self.records), dtype=bool)
         for param, raw in fields.items():
             column, values = FILTERS[param]
-            known = {vocab.fold(v): v for v in values}
+            known = _folded_values(param)
             if unknown := [v for v in _values(raw) if vocab.fold(v) not in known]:
                 accepted = "accepted values (accents and case ignored): " + "; ".join(values)
                 raise BadRequest(f"unknown {param} value '{unknown[0]}'", hint=accepted)

@@ -34,7 +34,17 @@
       interactive: false
     });
     var venues = L.layerGroup().addTo(map);
-    var get = function (url) { return fetch(url).then(function (r) { return r.ok ? r.json() : null; }); };
+    // An analysis still running answers 503 with Retry-After: ask again then (a few times at most).
+    var get = function (url, tries) {
+      return fetch(url).then(function (r) {
+        if (r.status === 503 && (tries || 0) < 10) {
+          var wait = Math.min(30, Number(r.headers.get("Retry-After")) || 2) * 1000;
+          return new Promise(function (done) { setTimeout(done, wait); })
+            .then(function () { return get(url, (tries || 0) + 1); });
+        }
+        return r.ok ? r.json() : null;
+      });
+    };
     get(frame.getAttribute("data-zones")).then(function (data) {
       if (!data) { return; }
       zones.addData(data);
