@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -24,6 +25,7 @@ def normalise_phone(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65_536)  # parsing costs more than the rest of a result card
 def display_phone(e164: str) -> str:
     """The number as people write it in France (``01 47 18 06 73``), or unchanged if unreadable."""
     try:

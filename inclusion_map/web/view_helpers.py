@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date, datetime
 from urllib.parse import quote
 
@@ -46,13 +48,34 @@ def distance_text(metres, lang: str) -> str | None:
 def decorate(record: dict, now: datetime, lang: str) -> dict:
     """A copy of the record with what the pages show (never HTML: the templates escape it all)."""
     item = dict(record)
+    item.update(_fixed_parts(record, lang))
     item["status"] = status(record.get("horaires"), now, lang)
     item["distance_text"] = distance_text(record.get("distance_m"), lang)
-    # A venue placed only at its commune's centre: its distance means little, say so.
-    item["approximate"] = record.get("geocode_precision") == "commune"
     walk = record.get("walk_min")
     item["walk_text"] = (f"{max(1, round(walk))} min à pied" if lang == "fr" else f"{max(1, round(walk))} min walk") \
         if walk is not None else None  # fmt: skip
+    return item
+
+
+_FIXED: OrderedDict[tuple, dict] = OrderedDict()
+_FIXED_MAX = 8192
+_FIXED_LOCK = threading.Lock()  # the server's threads share the table
+
+
+def _fixed_parts(record: dict, lang: str) -> dict:
+    """The parts of a venue's display that do not change with the time or the visitor's place.
+
+    Kept per venue, language and harvest (parsing phones and checking links costs more than the
+    rest of a result card), in a bounded least-recently-used table.
+    """
+    key = (record.get("id"), lang, record.get("harvested_at"), record.get("provenance"))
+    with _FIXED_LOCK:
+        if (cached := _FIXED.get(key)) is not None:
+            _FIXED.move_to_end(key)
+            return cached
+    item: dict = {}
+    # A venue placed only at its commune's centre: its distance means little, say so.
+    item["approximate"] = record.get("geocode_precision") == "commune"
     item["services_list"] = split(record.get("services"))
     item["labels_list"] = [MAIN_LABELS[d][lang == "en"] for d in split(record.get("dispositif_programmes_nationaux"))
                            if d in MAIN_LABELS]  # fmt: skip
@@ -72,6 +95,10 @@ def decorate(record: dict, now: datetime, lang: str) -> dict:
     # Known only from archives: every view of the venue says so, with the archive's month.
     vintage = venue_archive(record)
     item["archive_text"] = month_text(vintage, lang) or vintage if vintage else None
+    with _FIXED_LOCK:
+        _FIXED[key] = item
+        if len(_FIXED) > _FIXED_MAX:
+            _FIXED.popitem(last=False)
     return item
 
 
