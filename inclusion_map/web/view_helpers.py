@@ -68,9 +68,10 @@ def _fixed_parts(record: dict, lang: str) -> dict:
     Kept per venue, language and harvest (parsing phones and checking links costs more than the
     rest of a result card), in a bounded least-recently-used table.
     """
+    # A record without id or harvest time (one built by hand) is never kept: it has no identity.
     key = (record.get("id"), lang, record.get("harvested_at"), record.get("provenance"))
     with _FIXED_LOCK:
-        if (cached := _FIXED.get(key)) is not None:
+        if key[0] is not None and key[2] is not None and (cached := _FIXED.get(key)) is not None:
             _FIXED.move_to_end(key)
             return cached
     item: dict = {}
@@ -95,10 +96,11 @@ def _fixed_parts(record: dict, lang: str) -> dict:
     # Known only from archives: every view of the venue says so, with the archive's month.
     vintage = venue_archive(record)
     item["archive_text"] = month_text(vintage, lang) or vintage if vintage else None
-    with _FIXED_LOCK:
-        _FIXED[key] = item
-        if len(_FIXED) > _FIXED_MAX:
-            _FIXED.popitem(last=False)
+    if key[0] is not None and key[2] is not None:
+        with _FIXED_LOCK:
+            _FIXED[key] = item
+            if len(_FIXED) > _FIXED_MAX:
+                _FIXED.popitem(last=False)
     return item
 
 
