@@ -321,3 +321,23 @@ def test_report_folders_are_pruned(baseline):  # noqa: F811
     folder = Path(report.files["markdown"]).parent
     runs = {p.name.split("-", 1)[1][:17] for p in folder.glob("harvest-*.md")}
     assert len(runs) == 2
+
+
+def test_the_quality_page_button_refuses_while_a_harvest_runs(baseline):  # noqa: F811
+    import re
+
+    from inclusion_map.harvest.pipeline import harvest_lock
+    from inclusion_map.web import create_app
+    from inclusion_map.web.auth import OrganiserStore
+
+    settings = harvest_settings(baseline.server, baseline.tmp_path, baseline.urls)
+    OrganiserStore(settings.store_path.with_name("organisers.sqlite")).add_account("claire", "correct horse battery")
+    client = create_app(settings).test_client()
+    token = lambda path: re.search(r'name="csrf" value="([^"]+)"',  # noqa: E731
+                                   client.get(path).get_data(as_text=True)).group(1)
+    client.post("/connexion", data={"csrf": token("/connexion"), "name": "claire",
+                                    "password": "correct horse battery", "next": "/qualite"})  # fmt: skip
+    with harvest_lock(settings.store_path):  # a harvest started from the command line
+        response = client.post("/qualite/moisson", data={"csrf": token("/qualite")})
+    assert response.status_code == 400
+    assert "a harvest is already running on this store (process" in response.get_data(as_text=True)
