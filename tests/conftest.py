@@ -295,3 +295,33 @@ def mirror_settings(folder: Path, testdata: Path, store_name: str = "store.gpkg"
         dedupe={"decisions_file": str(folder / "decisions.csv"), "review_file": str(folder / "review.csv")},
         coverage={"reference_week": "2026-11-30"},
     )
+
+
+def at_once(client, urls: list[str]) -> list:
+    """GET every URL from its own thread, all released at the same moment; the answers in order."""
+    import threading
+
+    start, answers = threading.Barrier(len(urls)), [None] * len(urls)
+
+    def ask(i, url):
+        start.wait()
+        answers[i] = client.get(url)
+
+    threads = [threading.Thread(target=ask, args=(i, url)) for i, url in enumerate(urls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def harvested_and_built(folder: Path, testdata: Path):
+    """Settings of a store harvested and built offline from the real files (mirror mode) in ``folder``."""
+    from inclusion_map.geo.build import run_build
+    from inclusion_map.harvest.pipeline import run_harvest
+
+    settings = mirror_settings(folder, testdata)
+    run_harvest(settings)
+    run_build(settings)
+    return settings
+

@@ -17,7 +17,7 @@ import pytest
 from inclusion_map.geo.build import run_build
 from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.web import coverage_view, create_app
-from tests.conftest import mirror_settings
+from tests.conftest import at_once, mirror_settings
 
 
 @pytest.fixture(scope="module")
@@ -95,22 +95,6 @@ class CountingAnalyses:
         finally:
             with self.lock:
                 self.running -= 1
-
-
-def at_once(client, urls: list[str]) -> list:
-    """GET every URL from its own thread, all released at the same moment."""
-    start, answers = threading.Barrier(len(urls)), [None] * len(urls)
-
-    def ask(i, url):
-        start.wait()
-        answers[i] = client.get(url)
-
-    threads = [threading.Thread(target=ask, args=(i, url)) for i, url in enumerate(urls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
 
 
 def test_same_options_at_once_run_one_analysis(settings, monkeypatch):

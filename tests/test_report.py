@@ -26,7 +26,7 @@ from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.store import GeoPackageStore
 from inclusion_map.web import create_app
 from inclusion_map.web.report import bp, static_fetcher
-from tests.conftest import mirror_settings
+from tests.conftest import at_once, mirror_settings
 
 TERRITORY = "Grand-Orly Seine Bièvre"
 NNBSP = "\u202f"  # French thousands separator of the report
@@ -267,22 +267,6 @@ def own_store(built, testdata, tmp_path):
     """A copy of the built store in its own folder (so its PDF cache starts empty), and its settings."""
     shutil.copy(built[1].store_path, tmp_path / "store.gpkg")
     return mirror_settings(tmp_path, testdata)
-
-
-def at_once(client, urls: list[str]) -> list:
-    """GET every URL from its own thread, all released at the same moment."""
-    start, answers = threading.Barrier(len(urls)), [None] * len(urls)
-
-    def ask(i, url):
-        start.wait()
-        answers[i] = client.get(url)
-
-    threads = [threading.Thread(target=ask, args=(i, url)) for i, url in enumerate(urls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
 
 
 def test_pdf_is_rendered_once_then_served_from_its_file(own_store, monkeypatch):

@@ -26,13 +26,11 @@ import waitress
 import yaml
 from click.testing import CliRunner
 
-from inclusion_map.geo.build import run_build
-from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.store import GeoPackageStore
 from inclusion_map.web import auth, create_app
 from inclusion_map.web.auth import OrganiserStore
 from inclusion_map.web.reports_store import ReportStore
-from tests.conftest import ROOT, mirror_settings
+from tests.conftest import ROOT, harvested_and_built, mirror_settings
 
 PASSWORD = "correct horse battery"  # a test account's password, created in a temporary folder
 SLASHED_ID = "fs/94054/accueil"  # a venue id holding slashes, as some publishers' ids do
@@ -40,11 +38,7 @@ SLASHED_ID = "fs/94054/accueil"  # a venue id holding slashes, as some publisher
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, testdata):
-    folder = tmp_path_factory.mktemp("security")
-    settings = mirror_settings(folder, testdata)
-    run_harvest(settings)
-    run_build(settings)
-    return settings
+    return harvested_and_built(tmp_path_factory.mktemp("security"), testdata)
 
 
 @pytest.fixture

@@ -9,23 +9,18 @@ from html import unescape
 
 import pytest
 
-from inclusion_map.geo.build import run_build
 from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.store import GeoPackageStore
 from inclusion_map.web import create_app
 from inclusion_map.web.reports_store import ReportStore
-from tests.conftest import mirror_settings
+from tests.conftest import harvested_and_built, mirror_settings
 
 DEMARCHES = "Aide aux démarches administratives"
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, testdata):
-    folder = tmp_path_factory.mktemp("web")
-    settings = mirror_settings(folder, testdata)
-    run_harvest(settings)
-    run_build(settings)
-    return settings
+    return harvested_and_built(tmp_path_factory.mktemp("web"), testdata)
 
 
 @pytest.fixture
