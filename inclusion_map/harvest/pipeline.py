@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import geopandas as gpd
 import pandas as pd
 
-from .. import schema
+from .. import schema, venue_ids
 from .._http import make_session
 from ..config import Settings
 from ..dedupe import deduplicate, load_decisions
@@ -216,7 +216,11 @@ def _merge_and_store(settings, store, report: HarvestReport, frames: dict, store
             all_records[col] = None
     decisions = load_decisions(settings.path(settings.dedupe.decisions_file))
     result = deduplicate(all_records[list(COLUMNS)], settings.dedupe, decisions)
-    venues = to_frame(result.venues.to_dict("records"))
+    merged, registry = venue_ids.assign(result.venues, venue_ids.load(store), report.started_at)
+    report.id_changes = {"new": int((registry["first_seen"] == report.started_at).sum()),
+                         **{k: int(((registry["status"] == k) & (registry["ended_at"] == report.started_at)).sum())
+                            for k in ("merged", "gone")}}  # fmt: skip
+    venues = to_frame(merged.sort_values("id").to_dict("records"))
     old = store.read("venues") if store.has("venues") else None
     venue_changes = diff(old, venues)
     report.venues, report.merged_records, report.review_pairs = (
@@ -232,6 +236,8 @@ def _merge_and_store(settings, store, report: HarvestReport, frames: dict, store
                 if src.status == "ok" and src.name in frames:
                     tx.write(layer_name(src.name), frames[src.name], source_meta(settings, src, report))
             tx.write("venues", venues, venues_meta(settings, report, frames, {**stored, **tx.meta}))
+            tx.write(venue_ids.TABLE, registry, {"title": "Stable venue ids and what became of them",
+                                                 "kind": "registry", "written_at": report.started_at})
             append_history(tx, report, venue_changes)
     except InclusionMapError:
         raise

@@ -65,7 +65,8 @@ def _markdown(report, settings: Settings) -> str:
         f"- Mirror: {report.mirror or 'no (live sources)'}",
         f"- Venues after merging duplicates: **{report.venues}** ({report.merged_records} records merged "
         f"into others; {report.review_pairs} candidate pairs to review)",
-        f"- Changes in the venues layer: {report.venue_changes}",
+        f"- Changes in the venues layer: {report.venue_changes}; venue ids: {report.id_changes} (merged ids "
+        "redirect to the venue they joined; gone ones answer 410)",
         *[f"- **Warning**: {w}" for w in report.warnings],
         "",
         "| source | status | data | fetched | kept | rejected | outside territory | added | removed | changed | note |",

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
 
 from ..errors import BadRequest, NotFound
 from ..store import GeoPackageStore
-from . import now_local
+from . import moved, now_local
 from .places import AddressSearchUnavailable, address_search, gazette
 from .venue_index import get_index
 from .view_helpers import decorate
@@ -91,6 +91,17 @@ def _geojson(body: dict):
 def venue(venue_id: str):
     record = get_index(_store_path()).get(venue_id)
     if record is None:
+        found = moved.resolve(_store_path(), venue_id)
+        if found.current:  # merged into another venue since: its record is there
+            return redirect(url_for("api.venue", venue_id=found.current, **request.args), 301)
+        if found.status in ("gone", "closed"):
+            entry = found.entry or {}
+            near = [{"id": v["id"], "nom": v.get("nom"), "distance_m": round(v.get("distance_m") or 0),
+                     "url": url_for("api.venue", venue_id=v["id"], _external=True)}
+                    for v in moved.nearest(_store_path(), entry)]  # fmt: skip
+            return jsonify(error=f"the venue '{venue_id[:80]}' is {found.status}", status=410, venue_status=found.status,
+                           name=entry.get("name"), commune=entry.get("commune"), ended_at=entry.get("ended_at"),
+                           reason=entry.get("reason"), nearest=near), 410  # fmt: skip
         raise NotFound(f"no venue with id '{venue_id[:80]}'")
     return _geojson(_feature(decorate(record, now_local(), g.lang), g.lang) | {"record": record})
 

@@ -34,6 +34,15 @@ ERROR = {"description": "Bad request: the message says which value and what is a
          "content": _json(ERROR_BODY)}
 NOT_FOUND = {"description": "Not found", "content": _json(ERROR_BODY)}
 TEXT = {"type": "string"}
+GONE_BODY = {"type": "object", "required": ["error", "status", "venue_status", "nearest"], "properties": {
+    "error": TEXT, "status": {"type": "integer"}, "venue_status": {"type": "string", "enum": ["gone", "closed"]},
+    "name": {"type": "string", "nullable": True}, "commune": {"type": "string", "nullable": True},
+    "ended_at": {"type": "string", "nullable": True}, "reason": {"type": "string", "nullable": True},
+    "nearest": {"type": "array", "items": {"type": "object", "properties": {
+        "id": TEXT, "nom": {"type": "string", "nullable": True}, "distance_m": {"type": "number"}, "url": TEXT}}}}}
+MOVED = {"301": {"description": "The venue merged into another: Location is its address"},
+         "410": {"description": "The venue is gone (no source lists it) or closed: its last name and the nearest "
+                                "venues", "content": _json(GONE_BODY)}}  # fmt: skip
 LINK = {"type": "object", "required": ["href", "rel"],
         "properties": {"href": TEXT, "rel": TEXT, "type": TEXT, "title": TEXT}}
 LINKS = {"type": "array", "items": LINK}
@@ -115,7 +124,7 @@ def document() -> dict:
                                     "parameters": venues_params, "responses": _ok(VENUES, GEOJSON)}},
             "/api/venues/{venue_id}": {"get": {"summary": "One venue with its full record",
                                                "parameters": [_path("venue_id", "Venue id (may hold a /)")],
-                                               "responses": _ok(VENUE, GEOJSON)}},
+                                               "responses": {**_ok(VENUE, GEOJSON), **MOVED}}},
             "/api/places": {"get": {"summary": "An array of the communes (and addresses, from the geocoder) "
                                                "matching a text",
                                     "parameters": [_q("q", "Name, postcode or address",

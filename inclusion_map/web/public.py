@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from ..errors import BadRequest
-from . import i18n, now_local, render_cache, security
+from . import i18n, moved, now_local, render_cache, security
 from .filters import LABELS_SHOWN, PAGE_SIZE, RADII_KM, keep_presentation, page_url, parse_search
 from .hours_text import status, week
 from .mapview import results_map
@@ -96,7 +96,7 @@ def home():
 def venue(venue_id: str):
     record = get_index(_settings().store_path).get(venue_id)
     if record is None:
-        abort(404)
+        return _moved_or_gone(venue_id)
     now = now_local()
     monday = date.today() - timedelta(days=date.today().weekday())
     item = decorate(record, now, g.lang)
@@ -108,10 +108,26 @@ def venue(venue_id: str):
                            form=None, form_error=None)  # fmt: skip
 
 
+def _moved_or_gone(venue_id: str):
+    """A venue that merged into another (301 there), or that is gone or closed (410), or 404."""
+    found = moved.resolve(_settings().store_path, venue_id)
+    if found.current:
+        return redirect(url_for("public.venue", venue_id=found.current, **request.args), 301)
+    if found.status in ("gone", "closed"):
+        now = now_local()
+        near = [decorate(item, now, g.lang) for item in moved.nearest(_settings().store_path, found.entry)]
+        return render_template("venue_gone.html", entry=found.entry, status=found.status, nearest=near,
+                               keep=keep_presentation(request.args)), 410  # fmt: skip
+    abort(404)
+
+
 @bp.post("/lieu/<path:venue_id>/signaler")
 def report(venue_id: str):
     settings = _settings()
     record = get_index(settings.store_path).get(venue_id)
+    if record is None:  # a page opened before a harvest merged the venue: the report follows it
+        venue_id = moved.resolve(settings.store_path, venue_id).current or venue_id
+        record = get_index(settings.store_path).get(venue_id)
     if record is None:
         abort(404)
     form = request.form
