@@ -81,7 +81,9 @@ def _fixed_parts(record: dict, lang: str) -> dict:
     item["labels_list"] = [MAIN_LABELS[d][lang == "en"] for d in split(record.get("dispositif_programmes_nationaux"))
                            if d in MAIN_LABELS]  # fmt: skip
     lat, lon = record.get("latitude"), record.get("longitude")
-    destination = f"{lat},{lon}" if lat is not None and lon is not None else \
+    # A point at the commune's centre would lead people to the wrong place: the address text instead.
+    precise = lat is not None and lon is not None and not item["approximate"]
+    destination = f"{lat},{lon}" if precise else \
         quote(f"{record.get('adresse') or ''} {record.get('code_postal') or ''} {record.get('commune') or ''}")  # fmt: skip
     item["directions_url"] = f"https://www.openstreetmap.org/directions?to={destination}"
     item["phones"] = [(p, display_phone(p)) for p in split(record.get("telephone"))]
