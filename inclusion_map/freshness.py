@@ -89,9 +89,14 @@ def provenance(record: dict) -> list[dict]:
 
 
 def venue_archive(record: dict) -> str | None:
-    """The newest archive vintage of a venue known only from archives (``None`` otherwise)."""
+    """The newest archive vintage of a venue known only from archives (``None`` otherwise).
+
+    The territory team's corrections do not count: a venue whose phone the team corrected still
+    has the rest of its record from archives.
+    """
     entries = provenance(record) or [{"source_kind": record.get("source_kind"),
                                       "source_vintage": record.get("source_vintage")}]  # fmt: skip
+    entries = [e for e in entries if e.get("source_kind") != "correction"]
     if not entries or any(e.get("source_kind") != "archive" for e in entries):
         return None
     return max((str(e.get("source_vintage") or "") for e in entries), default="") or "?"

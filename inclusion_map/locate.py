@@ -6,7 +6,11 @@ Precision of each point is kept in ``geocode_precision``:
 - ``source``: coordinates given by the source (checked and fixed by the normaliser);
 - ``adresse``: geocoded by the Géoplateforme geocoder with a score at or above ``geocoding.min_score``;
 - ``adresse d'une autre source``: the same address is placed by another source's record;
-- ``commune``: only the commune is known, the point is inside it (left out of distance analyses).
+- ``commune``: only the commune is known, the point is inside it (left out of distance analyses);
+- ``équipe``: placed by the territory's team (a correction, or a venue they added:
+  :mod:`inclusion_map.corrections`), a precise point.
+
+Everywhere else a point is approximate when its precision is ``commune``, precise otherwise.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from .geo.boundaries import Gazetteer
 from .geocode import Address, Geocoder
 from .vocab import fold
 
-PRECISE = ("source", "adresse", "adresse d'une autre source")
+PRECISE = ("source", "adresse", "adresse d'une autre source", "équipe")
 
 
 @dataclass

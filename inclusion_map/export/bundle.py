@@ -100,5 +100,28 @@ def export_layer(settings: Settings, layer: str, fmt: str, fileobj, commune=None
     frame, meta = layer_frame(settings, layer, commune, service, bbox)
     filters = {"commune": commune, "service": service, "bbox": bbox}
     info = sidecar(settings, layer, exporter.extension, meta, len(frame), filters, permalink)
+    if layer == "venues":
+        info["corrections"] = team_corrections(frame)
     exporter.write(frame, fileobj, {**info, "layer": layer})
     return info
+
+
+def team_corrections(frame: pd.DataFrame) -> dict:
+    """What the territory team corrected or added in the exported venues.
+
+    Every format but the standard's CSV carries the ``corrections`` column and the team's
+    provenance entry; the CSV keeps the standard's 32 columns (so that it stays valid against the
+    national schema), and this list in its sidecar says the same.
+    """
+    from ..corrections import ADDED_PREFIX, entries
+
+    rows = frame.to_dict("records") if "corrections" in frame.columns else []
+    fields = [{"id": row.get("id"), **entry} for row in rows for entry in entries(row)]
+    added = [str(i) for i in frame["id"]] if "id" in frame.columns else []
+    return {
+        "note": "Fields corrected by the territory team override the sources' values until the team "
+                "withdraws them; venues whose id starts with 'equipe:' were added by the team.",
+        "venues_corrected": len({f["id"] for f in fields}),
+        "venues_added": sum(i.startswith(ADDED_PREFIX) for i in added),
+        "fields": fields,
+    }  # fmt: skip

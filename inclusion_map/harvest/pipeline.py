@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 import geopandas as gpd
 import pandas as pd
 
+from .. import corrections as corr
 from .. import schema, venue_ids
 from .._http import make_session
 from ..config import Settings
+from ..corrections_store import load_corrections
 from ..dedupe import deduplicate, load_decisions
 from ..errors import ConfigError, InclusionMapError, SourceSkipped, SourceUnavailable, SourceUnchanged
 from ..geo.boundaries import load_gazetteer
@@ -220,7 +222,18 @@ def _merge_and_store(settings, store, report: HarvestReport, frames: dict, store
     report.id_changes = {"new": int((registry["first_seen"] == report.started_at).sum()),
                          **{k: int(((registry["status"] == k) & (registry["ended_at"] == report.started_at)).sum())
                             for k in ("merged", "gone")}}  # fmt: skip
-    venues = to_frame(merged.sort_values("id").to_dict("records"))
+    harvested = to_frame(merged.sort_values("id").to_dict("records"))
+    # The organisers' corrections, closures and additions, laid over every harvest (they live apart,
+    # in corrections.sqlite): a correction made on a venue that merged since follows it.
+    entries = venue_ids.by_id(registry)
+    applied = corr.apply_corrections(harvested, load_corrections(settings.store_path),
+                                     lambda i: venue_ids.resolve(entries, i).current)  # fmt: skip
+    closed = [{"id": r["id"], "reason": r.get("closed_reason"), "at": r.get("closed_at")}
+              for r in applied.closed.to_dict("records")] if len(applied.closed) else []  # fmt: skip
+    registry = venue_ids.close(registry, closed, report.started_at)
+    venues = applied.venues
+    report.corrections = {"conflicts": len(applied.conflicts), "closed": len(closed),
+                          "unmatched": len(applied.unmatched)}  # fmt: skip
     old = store.read("venues") if store.has("venues") else None
     venue_changes = diff(old, venues)
     report.venues, report.merged_records, report.review_pairs = (
@@ -235,7 +248,12 @@ def _merge_and_store(settings, store, report: HarvestReport, frames: dict, store
             for src in report.sources:
                 if src.status == "ok" and src.name in frames:
                     tx.write(layer_name(src.name), frames[src.name], source_meta(settings, src, report))
-            tx.write("venues", venues, venues_meta(settings, report, frames, {**stored, **tx.meta}))
+            meta = venues_meta(settings, report, frames, {**stored, **tx.meta})
+            tx.write(corr.HARVESTED_LAYER, harvested, meta)  # the base the web re-applies corrections on
+            tx.write("venues", venues, meta)
+            tx.write(corr.CONFLICTS_TABLE, corr.conflicts_frame(applied.conflicts),
+                     {"title": "Corrections whose field the source changed since", "kind": "table",
+                      "written_at": report.started_at})  # fmt: skip
             tx.write(venue_ids.TABLE, registry, {"title": "Stable venue ids and what became of them",
                                                  "kind": "registry", "written_at": report.started_at})
             append_history(tx, report, venue_changes)

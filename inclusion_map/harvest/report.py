@@ -67,6 +67,7 @@ def _markdown(report, settings: Settings) -> str:
         f"into others; {report.review_pairs} candidate pairs to review)",
         f"- Changes in the venues layer: {report.venue_changes}; venue ids: {report.id_changes} (merged ids "
         "redirect to the venue they joined; gone ones answer 410)",
+        f"- Organisers' corrections: {report.corrections} (conflicts to decide on /qualite)",
         *[f"- **Warning**: {w}" for w in report.warnings],
         "",
         "| source | status | data | fetched | kept | rejected | outside territory | added | removed | changed | note |",

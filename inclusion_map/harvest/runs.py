@@ -64,6 +64,7 @@ class HarvestReport:
     files: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # about the run as a whole (e.g. commune contours)
     id_changes: dict[str, int] = field(default_factory=dict)  # venue ids new, merged into others, gone
+    corrections: dict[str, int] = field(default_factory=dict)  # conflicts, closures, unmatched corrections
 
 
 def layer_name(source: str) -> str:

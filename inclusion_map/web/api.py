@@ -12,6 +12,7 @@ import contextlib
 
 from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
 
+from .. import corrections
 from ..errors import BadRequest, NotFound
 from ..store import GeoPackageStore
 from . import moved, now_local
@@ -34,6 +35,8 @@ def _feature(item: dict, lang: str) -> dict:
     props["state"] = item["status"].state
     props["labels"] = item["labels_list"]
     props["url"] = url_for("public.venue", venue_id=item["id"], lang=lang if lang != "fr" else None)
+    # What the territory team corrected: [{field, value, by, at}] (the record holds it as JSON text)
+    props["corrections"] = corrections.entries(item)
     geometry = {"type": "Point", "coordinates": [item["longitude"], item["latitude"]]} \
         if item.get("longitude") is not None else None  # fmt: skip
     return {"type": "Feature", "id": item["id"], "geometry": geometry, "properties": props}

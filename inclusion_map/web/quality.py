@@ -1,9 +1,12 @@
 """``/qualite``: data quality for hub organisers.
 
 Per source: rows fetched, kept, rejected (with reasons and rows), last harvest and history;
-venues with stale data, missing hours or contact; duplicate candidates awaiting a decision
-(confirm or reject, stored in the decisions file and applied at the next harvest); the error
-reports of the public with their status. Reading is public except reporters' messages and
+how complete each venue's record is (hours, phone or e-mail, services, precise position, update
+date; :mod:`.completeness`), per venue and per commune, and the venues with stale data; the
+organisers' corrections, closures, added venues and the conflicts with the sources to decide
+(:mod:`.corrections_view`); duplicate candidates awaiting a decision (confirm or reject, stored in
+the decisions file and applied at the next harvest); the error reports of the public with their
+status, each one a link to the correction form. Reading is public except reporters' messages and
 contacts (organisers only); every change needs an organiser login and is logged. The answers are
 never cached (``Cache-Control: no-store``, see :mod:`.security`).
 """
@@ -20,6 +23,8 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from ..errors import BadRequest
 from ..store import GeoPackageStore
 from .auth import current_organiser, organiser_required, organiser_store
+from .corrections_view import quality_context
+from .filters import page_url
 from .public import reports_path
 from .reports_store import ReportStore
 from .venue_index import get_index
@@ -96,6 +101,8 @@ def page():
         checks=venue_checks(settings, date.today()), pairs=pending_pairs(settings)[:100],
         reports=reports, report_counts=counts, statuses=STATUSES, organiser=organiser,
         actions=organiser_store().actions(30) if organiser else [], harvest=_HARVEST, months=settings.thresholds.stale_months,
+        page_url=lambda **changes: page_url(request.args, **changes),
+        **quality_context(settings, organiser, request.args),  # corrections, conflicts, completeness
     )  # fmt: skip
 
 

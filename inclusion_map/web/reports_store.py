@@ -93,6 +93,14 @@ class ReportStore:
             rows = con.execute("SELECT * FROM reports ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [dict(r) for r in rows]
 
+    def get(self, report_id: int) -> dict | None:
+        """One report, or None when there is no such report."""
+        if not self.path.is_file():
+            return None
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+        return dict(row) if row else None
+
     def set_status(self, report_id: int, status: str) -> bool:
         """Change a report's status; False when there is no such report."""
         if not self.path.is_file():

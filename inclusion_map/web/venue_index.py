@@ -53,8 +53,9 @@ FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "labels": ("dispositif_programmes_nationaux", vocab.DISPOSITIFS),
 }
 # The standard's fields plus the provenance worth showing (each source with its id and update
-# date, as JSON); internal columns (harvester, source_id(s), harvested_at, geocode_score) stay out.
-PUBLIC_FIELDS = (*FIELDS, "sources", "provenance", "geocode_precision", "nb_aidants")
+# date, as JSON) and the territory team's corrections (JSON); internal columns (harvester,
+# source_id(s), harvested_at, geocode_score) stay out.
+PUBLIC_FIELDS = (*FIELDS, "sources", "provenance", "geocode_precision", "nb_aidants", "corrections")
 MAX_RADIUS_M = 50_000
 MAX_BBOX_DEG = 2.0
 MAX_LIMIT = 100
