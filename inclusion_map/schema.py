@@ -31,7 +31,7 @@ FIELDS = (
 REQUIRED = ("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj")
 EXTRA_FIELDS = (
     "harvester", "source_id", "sources", "source_ids", "provenance", "harvested_at",
-    "geocode_precision", "geocode_score", "nb_aidants", "upstream", "source_kind", "source_vintage",
+    "geocode_precision", "geocode_score", "nb_aidants", "upstream", "source_kind", "source_vintage", "point_conflict",
 )  # fmt: skip
 PIVOT_PLACEHOLDER = "00000000000000"
 RESUME_MAX = 280

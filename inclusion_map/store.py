@@ -70,6 +70,7 @@ class _Writer:
             pyogrio.write_dataframe(frame, self.path, layer=layer, driver="GPKG", **kwargs)
         else:
             pyogrio.write_dataframe(pd.DataFrame(frame), self.path, layer=layer, driver="GPKG")
+        _forget(self.path)
         entry = dict(meta or self.meta.get(layer, {}))
         entry.update(layer=layer, rows=len(frame), written_at=_now())
         self.meta[layer] = entry
@@ -87,6 +88,7 @@ class _Writer:
                 old = pyogrio.read_dataframe(self.path, layer=table)
                 frame, exists = pd.concat([old, frame], ignore_index=True), False
         pyogrio.write_dataframe(frame, self.path, layer=table, driver="GPKG", append=exists)
+        _forget(self.path)
 
 
 def _remove_leftovers(folder: Path, prefix: str) -> None:
@@ -103,10 +105,30 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _layer_names(path: Path) -> set[str]:
-    if not path.is_file():
-        return set()
-    return {name for name, _ in pyogrio.list_layers(path)}
+_NAMES: dict[str, tuple[tuple[int, int, int], frozenset[str]]] = {}
+
+
+def _layer_names(path: Path) -> frozenset[str]:
+    """The layers and tables of a GeoPackage, listed again only when the file changed.
+
+    Listing opens the file and reads its catalogue (about 10 ms): pages and analyses ask often. A
+    store is replaced by a rename (a new inode) and a temporary copy is written only here, which
+    forgets its entry after each write (:func:`_forget`), so the cache never hides a new layer.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return frozenset()
+    version = (info.st_ino, info.st_mtime_ns, info.st_size)
+    cached = _NAMES.get(str(path))
+    if cached is None or cached[0] != version:
+        cached = (version, frozenset(name for name, _ in pyogrio.list_layers(path)))
+        _NAMES[str(path)] = cached
+    return cached[1]
+
+
+def _forget(path: Path) -> None:
+    _NAMES.pop(str(path), None)
 
 
 class GeoPackageStore:
@@ -201,8 +223,10 @@ class GeoPackageStore:
                     pyogrio.write_dataframe(table, tmp, layer="layer_meta", driver="GPKG")
                 os.chmod(tmp, 0o600)  # the store may hold contacts: readable by its owner only
                 os.replace(tmp, self.path)
+                _forget(self.path)
             finally:
                 tmp.unlink(missing_ok=True)
+                _forget(tmp)
 
     def write(self, layer: str, frame: pd.DataFrame, meta: dict | None = None) -> None:
         """Write one layer atomically."""

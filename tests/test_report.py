@@ -80,7 +80,7 @@ def test_key_figures_match_the_layers(client, layers, built):
     communes, gaps = layers["communes"], layers["gaps"]
     population = int(communes["population"].sum())
     venues = pyogrio.read_info(built[1].store_path, layer="venues")["features"]
-    assert population == 730_551 and venues == 51 and len(communes) == 24
+    assert population == 730_551 and venues == 43 and len(communes) == 24
     rated = communes["fragility"].notna()
     fragility = np.average(communes.loc[rated, "fragility"], weights=communes.loc[rated, "population"])
     beyond = gaps["pop_beyond"].sum()
@@ -144,8 +144,8 @@ def test_commune_report(client, layers):
     assert "<h1>Vitry-sur-Seine</h1>" in html and '<option value="94081" selected>' in html
     figures = text_of(section(html, "chiffres"))
     assert f"Habitants {fr(vitry['population'])} {fr(730_551)}" in figures
-    assert f"Lieux d'aide numérique {n} 51" in figures
-    assert f"Lieux pour 10 000 habitants {fr(1e4 * n / vitry['population'], 1)} {fr(1e4 * 51 / 730_551, 1)}" in figures
+    assert f"Lieux d'aide numérique {n} 43" in figures
+    assert f"Lieux pour 10 000 habitants {fr(1e4 * n / vitry['population'], 1)} {fr(1e4 * 43 / 730_551, 1)}" in figures
     own = gaps[gaps["commune"] == "94081"]
     assert len(re.findall(r"<tr>", section(html, "donnees"))) == len(own) + 1
     assert 'class="current"' in section(html, "lieux")
