@@ -220,10 +220,13 @@ def test_overlapping_harvests_never_lose_an_update(baseline, testdata):  # noqa:
     dropped = cnfs_variant(testdata, lambda rs: rs.remove(next(r for r in rs if r["id"] == "62b045e48255a806e299e387")))
     url = serve(baseline.server, "/dropped/cnfs.json", dropped, "application/json")
     outcomes = []
+    # Settings are written once before the threads start: two threads writing one config.yaml at
+    # the same time would race on the file, not on the store.
+    settings = harvest_settings(baseline.server, baseline.tmp_path, {**baseline.urls, CNFS: url})
 
     def run():
         try:
-            outcomes.append(rerun(baseline, {CNFS: url}))
+            outcomes.append(run_harvest(settings))
         except StoreError as exc:
             outcomes.append(exc)
 
