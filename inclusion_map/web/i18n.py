@@ -123,6 +123,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "source_data": ("Source", "Source"),
 }
 
+
+
+def _merge_parts() -> None:
+    """Add the texts of :mod:`inclusion_map.web.texts` (one module per part of the site)."""
+    from .texts import finder, maps, orientation, service_pages
+
+    for part in (finder, maps, orientation, service_pages):
+        twice = TEXTS.keys() & part.TEXTS.keys()
+        if twice:
+            raise ValueError(f"text keys defined twice: {sorted(twice)}")
+        TEXTS.update(part.TEXTS)
+
+
+_merge_parts()
+
 VALUES_EN = {
     "Aide aux démarches administratives": "Help with online paperwork",
     "Maîtrise des outils numériques du quotidien": "Everyday digital skills",
