@@ -9,6 +9,7 @@ plain reason, e.g. ``sources.francilin.url: not a valid http(s) URL (got 'htp://
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -447,6 +449,167 @@ class Server(_Frozen):
     analysis_workers: int = Field(default=2, ge=1, le=8)
 
 
+def _unfilled_is_none(value: Any) -> Any:
+    """An empty value, or one marked « à compléter » / "to fill in", is not filled in: ``None``.
+
+    The pages then say « à compléter par l'éditeur » instead of showing a made-up value.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        from .vocab import fold
+
+        folded = fold(value)
+        if not folded or folded.startswith(("a completer", "to fill in", "todo", "tbd")):
+            return None
+    return value
+
+
+def _check_phone(value: str | None) -> str | None:
+    """A French phone number, kept in the international form (``+33…``), as ``tel:`` links need."""
+    from .phones import normalise_phone
+
+    if value is None:
+        return None
+    e164 = normalise_phone(value)
+    if e164 is None:
+        raise ValueError(f"not a French phone number (got {value!r}), e.g. 01 23 45 67 89")
+    return e164
+
+
+def _check_email(value: str | None) -> str | None:
+    import re
+
+    if value is None:
+        return None
+    value = value.strip()
+    if not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}", value):
+        raise ValueError(f"not an e-mail address (got {value!r})")
+    return value
+
+
+def _one_text(value: Any) -> Any:
+    """A plain string is the French text; ``{fr: …, en: …}`` gives both languages."""
+    return {"fr": value} if isinstance(value, str) else value
+
+
+#: A value the deployer fills in; ``None`` (shown « à compléter par l'éditeur ») until then.
+Filled = Annotated[str | None, BeforeValidator(_unfilled_is_none)]
+Phone = Annotated[str | None, BeforeValidator(_unfilled_is_none), AfterValidator(_check_phone)]
+Email = Annotated[str | None, BeforeValidator(_unfilled_is_none), AfterValidator(_check_email)]
+
+
+class Text(_Frozen):
+    """A public text in French and, when given, English (else the French is shown, marked French)."""
+
+    fr: str = Field(min_length=1)
+    en: str | None = None
+
+    def get(self, lang: str) -> str:
+        return (self.en or self.fr) if lang == "en" else self.fr
+
+    def lang_of(self, lang: str) -> str:
+        """The language the text is actually in on a page in ``lang``."""
+        return "en" if lang == "en" and self.en else "fr"
+
+
+OneText = Annotated[Text | None, BeforeValidator(lambda v: _one_text(_unfilled_is_none(v)))]
+
+
+class Party(_Frozen):
+    """A body named in the legal notice: its name, postal address and phone number."""
+
+    name: Filled = None
+    address: Filled = None
+    phone: Phone = None
+
+
+class Publisher(Party):
+    """Who publishes the site (LCEN, article 6 III) and the director of publication."""
+
+    director: Filled = None
+
+
+class Contact(_Frozen):
+    """How to reach the team that runs the site (accessibility statement, personal data)."""
+
+    email: Email = None
+    phone: Phone = None
+    address: Filled = None
+
+
+class HelpLine(_Frozen):
+    """The phone number shown on every page for people who cannot use the site, with its hours."""
+
+    phone: Phone = None
+    hours: OneText = None
+
+
+class PersonalData(_Frozen):
+    """The personal data page: who to ask, and how long error reports are kept."""
+
+    #: how to reach the data protection officer (« délégué à la protection des données »)
+    dpo: Filled = None
+    #: error reports (with the reporter's message and contact) are deleted after this many days
+    report_retention_days: int = Field(default=365, ge=1, le=3650)
+    #: what the host's web server keeps of the visits (its access log), in its own words
+    host_logs: OneText = None
+
+
+class AccessibilityStatement(_Frozen):
+    """The facts of the accessibility statement (RGAA 4.1).
+
+    ``compliance`` is « non » until an audit of the RGAA's criteria says otherwise: the automated
+    checks the project runs are not an audit. A claim of « partiellement » or « totalement »
+    needs the audit's date, and its rate when one is given must match (RGAA: « totalement » is
+    100 % of the criteria met, « partiellement » at least 50 %).
+    """
+
+    compliance: Literal["non", "partiellement", "totalement"] = "non"
+    audit_date: date | None = None
+    audit_by: Filled = None
+    rate: float | None = Field(default=None, ge=0, le=100)
+    #: the day this statement was written or last updated
+    statement_date: date | None = None
+    #: limits known to the deployer, shown after the product's own
+    known_limits: tuple[Text, ...] = ()
+
+    @field_validator("known_limits", mode="before")
+    @classmethod
+    def _texts(cls, value: Any) -> Any:
+        return [_one_text(v) for v in value or ()]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AccessibilityStatement:
+        if self.compliance != "non" and self.audit_date is None:
+            raise ValueError(f"accessibility.compliance « {self.compliance} » needs the audit_date of the RGAA audit "
+                             "that measured it (without an audit, the RGAA state is « non »)")  # fmt: skip
+        if self.rate is not None:
+            expected = {"totalement": (100, 100), "partiellement": (50, 99.99), "non": (0, 49.99)}[
+                self.compliance
+            ]
+            if not expected[0] <= self.rate <= expected[1]:
+                raise ValueError(f"accessibility.rate {self.rate:g} % does not match compliance « {self.compliance} » "
+                                 "(totalement: 100 %, partiellement: 50 % or more, non: under 50 %)")  # fmt: skip
+        return self
+
+
+class Site(_Frozen):
+    """What a public service owes its visitors: legal notice, accessibility statement, personal
+    data page and a help line on every page (README, "Pages a public service owes").
+
+    Every value left empty (or marked « à compléter ») is said « à compléter par l'éditeur » on
+    the pages; nothing is made up, least of all a phone number.
+    """
+
+    publisher: Publisher = Publisher()
+    host: Party = Party()
+    contact: Contact = Contact()
+    help_line: HelpLine = HelpLine()
+    personal_data: PersonalData = PersonalData()
+    accessibility: AccessibilityStatement = AccessibilityStatement()
+
+
 class Settings(_Frozen):
     """The whole validated configuration. Relative paths are resolved against ``root``."""
 
@@ -464,6 +627,7 @@ class Settings(_Frozen):
     server: Server = Server()
     fragility: Fragility = Fragility()
     coverage: Coverage = Coverage()
+    site: Site = Site()
     sources: dict[str, SourceConfig]
 
     @field_validator("sources")

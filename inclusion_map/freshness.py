@@ -37,13 +37,44 @@ def period_text(first, last, lang: str = "fr") -> str | None:
     return f"from {a} to {b}" if lang == "en" else f"de {a} à {b}"
 
 
+#: The public footer's words (plain language; the page's language).
+FOOTER = {
+    "fr": {
+        "none": "Le site n'a pas encore d'informations sur les lieux.",
+        "between": "Les informations sur les lieux ont été mises à jour entre {a} et {b}.",
+        "in": "Les informations sur les lieux ont été mises à jour en {a}.",
+        "undated": "Les informations sur les lieux n'ont pas de date.",
+        "archive_only": "Attention : ce sont des copies anciennes, pas les informations du jour.",
+        "sources": "Elles viennent de :",
+        "licence": "Tout le monde peut les réutiliser (Licence Ouverte 2.0).",
+        "old_copy": "copie ancienne de {month}",
+    },
+    "en": {
+        "none": "The site has no information on places yet.",
+        "between": "The information on the places was updated between {a} and {b}.",
+        "in": "The information on the places was updated in {a}.",
+        "undated": "The information on the places has no date.",
+        "archive_only": "Warning: these are old copies, not today's information.",
+        "sources": "It comes from:",
+        "licence": "Anyone may reuse it (Licence Ouverte 2.0).",
+        "old_copy": "old copy from {month}",
+    },
+}
+
+
 def source_text(source: dict, lang: str = "fr") -> str:
-    """One contributing source: its title, and « archive de décembre 2022 » when it is one."""
+    """One contributing source: its title, and « (copie ancienne de décembre 2022) » when it is one."""
+    title, note = source_parts(source, lang)
+    return f"{title} ({note})" if note else title
+
+
+def source_parts(source: dict, lang: str = "fr") -> tuple[str, str | None]:
+    """A source's title (as its publisher wrote it, in French) and, for an archive, a note in ``lang``."""
     title = source.get("title") or source.get("name") or "?"
     if source.get("kind") == "archive":
         vintage = month_text(source.get("vintage"), lang) or "?"
-        return f"{title} (archive of {vintage})" if lang == "en" else f"{title} (archive de {vintage})"
-    return title
+        return title, FOOTER["en" if lang == "en" else "fr"]["old_copy"].format(month=vintage)
+    return title, None
 
 
 def summary(venues_meta: dict | None) -> dict:
@@ -61,19 +92,40 @@ def summary(venues_meta: dict | None) -> dict:
     }  # fmt: skip
 
 
-def footer_text(info: dict, lang: str = "fr") -> str:
-    """The public footer's sentence on how recent the venues' data is, and where it comes from."""
+def footer_parts(info: dict, lang: str = "fr") -> dict:
+    """The public footer's sentences on how recent the venues' data is and where it comes from.
+
+    Returns
+    -------
+    dict
+        ``head`` (the dates, and the warning when all are archives), ``sources_intro``,
+        ``sources`` (``(title, note)`` pairs: titles stay as their publishers wrote them, in
+        French; ``note`` is in ``lang`` or None) and ``licence``; only ``head`` when there is no
+        data.
+    """
+    words = FOOTER["en" if lang == "en" else "fr"]
     if not info["contributors"]:
-        return "No venue data yet." if lang == "en" else "Aucune donnée de lieux pour le moment."
-    period = period_text(info["from"], info["to"], lang)
-    sources = ", ".join(source_text(s, lang) for s in info["contributors"])
-    if lang == "en":
-        head = f"Venue records last updated {period} by their sources." if period else "Venue records without dates."
-        tail = " These are archives, not current data." if info["archive_only"] else ""
-        return f"{head}{tail} Open data under Licence Ouverte 2.0: {sources}."
-    head = f"Fiches des lieux mises à jour {period} par leurs sources." if period else "Fiches des lieux sans date."
-    tail = " Ce sont des archives, pas des données actuelles." if info["archive_only"] else ""
-    return f"{head}{tail} Données ouvertes sous Licence Ouverte 2.0 : {sources}."
+        return {"head": words["none"], "sources_intro": "", "sources": [], "licence": ""}
+    a, b = month_text(info["from"], lang), month_text(info["to"], lang)
+    if a and b and a != b:
+        head = words["between"].format(a=a, b=b)
+    elif a or b:
+        head = words["in"].format(a=a or b)
+    else:
+        head = words["undated"]
+    if info["archive_only"]:
+        head = f"{head} {words['archive_only']}"
+    return {"head": head, "sources_intro": words["sources"],
+            "sources": [source_parts(s, lang) for s in info["contributors"]], "licence": words["licence"]}  # fmt: skip
+
+
+def footer_text(info: dict, lang: str = "fr") -> str:
+    """:func:`footer_parts` as one paragraph of text (the exports' note)."""
+    parts = footer_parts(info, lang)
+    if not parts["sources"]:
+        return parts["head"]
+    sources = ", ".join(f"{title} ({note})" if note else title for title, note in parts["sources"])
+    return f"{parts['head']} {parts['sources_intro']} {sources}. {parts['licence']}"
 
 
 def provenance(record: dict) -> list[dict]:
@@ -100,4 +152,3 @@ def venue_archive(record: dict) -> str | None:
     if not entries or any(e.get("source_kind") != "archive" for e in entries):
         return None
     return max((str(e.get("source_vintage") or "") for e in entries), default="") or "?"
-

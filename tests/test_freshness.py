@@ -73,14 +73,15 @@ def test_footer_says_how_old_the_data_is(archived):
     settings, _, client = archived
     meta = GeoPackageStore(settings.store_path).info("venues")
     page = text(client.get("/"))
-    period = period_text(meta["data_from"], meta["data_to"], "fr")
-    assert f"Fiches des lieux mises à jour {period} par leurs sources." in page
-    assert "Ce sont des archives, pas des données actuelles." in page
-    assert "Liste des France services (archive de décembre 2022)" in page
-    assert "Francil'in" not in page.split("Fiches des lieux")[1]  # gave nothing: not named as a source
+    first, last = month_text(meta["data_from"]), month_text(meta["data_to"])
+    assert f"Les informations sur les lieux ont été mises à jour entre {first} et {last}." in page
+    assert "Attention : ce sont des copies anciennes, pas les informations du jour." in page
+    assert "Liste des France services (copie ancienne de décembre 2022)" in page
+    footer = page.split("Les informations sur les lieux ont été")[1]
+    assert "Francil'in" not in footer  # gave nothing: not named as a source
     english = text(client.get("/?lang=en"))
-    assert "These are archives, not current data." in english
-    assert "(archive of December 2022)" in english
+    assert "Warning: these are old copies, not today's information." in english
+    assert "(old copy from December 2022)" in english
 
 
 def test_results_and_venue_page_label_archive_data(archived):
@@ -88,18 +89,18 @@ def test_results_and_venue_page_label_archive_data(archived):
     frame = venues(settings)
     fs = frame[frame["sources"] == "france_services"].iloc[0]
     results = text(client.get("/", query_string={"q": fs["commune"]}))
-    assert "Données d'archive (décembre 2022)" in results
+    assert "Informations anciennes (décembre 2022)" in results
     page = text(client.get(f"/lieu/{fs['id']}"))
-    assert "Ces informations viennent d'archives : données de décembre 2022." in page
-    assert re.search(r"\(archive, données de décembre 2022\) — mis à jour le 1er décembre 2022", page), page
+    assert "Ces informations sont anciennes : elles datent de décembre 2022." in page
+    assert re.search(r"\(copie ancienne, informations de décembre 2022\) — mis à jour le 1er décembre 2022", page), page
     english = text(client.get(f"/lieu/{fs['id']}?lang=en"))
-    assert "This information comes from archives: data of December 2022." in english
+    assert "This information is old: it dates from December 2022." in english
     # A merged venue known from several archives shows each with its vintage.
     merged = frame[frame["sources"].str.contains(r"\|", regex=True)].iloc[0]
     provenance = json.loads(merged["provenance"])
     page = text(client.get(f"/lieu/{merged['id']}"))
     for entry in provenance:
-        assert f"archive, données de {month_text(entry['source_vintage'])}" in page
+        assert f"copie ancienne, informations de {month_text(entry['source_vintage'])}" in page
 
 
 def test_quality_page_shows_kind_and_dates_of_each_source(archived):
@@ -142,7 +143,7 @@ def test_every_export_metadata_says_archive_and_dates(archived, layer, fmt):
         "france_services": "2022-12", "conseillers_numeriques": "2022-12", "data_inclusion": "2023-02",
         "aidants_connect": "2023-01"}  # fmt: skip
     assert {f["name"] for f in data["failed_sources"]} == {"francilin", "standard"}
-    assert "These are archives, not current data." in data["note"]
+    assert "Warning: these are old copies, not today's information." in data["note"]
     if layer == "venues":
         assert {s["name"] for s in meta["sources"]} == {"france_services", "conseillers_numeriques",
                                                        "data_inclusion", "aidants_connect"}  # fmt: skip

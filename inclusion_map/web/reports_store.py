@@ -4,6 +4,11 @@ Reports are appended in one transaction each (WAL journal), so none is lost when
 is replaced by a harvest; the public form's rate limit is checked in that same transaction
 (:meth:`ReportStore.add_within_limit`). Organisers list them with ``python run.py reports`` and on
 ``/qualite`` (the public sees their statuses only).
+
+Reports hold what a person wrote and, if they gave one, how to reach them: they are deleted once
+older than ``site.personal_data.report_retention_days`` (the personal data page says how long).
+The site's store applies that retention each time it opens the file, and records it in the file,
+so that a later opening without the settings (``python run.py reports``) applies it too.
 """
 
 from __future__ import annotations
@@ -28,17 +33,76 @@ CREATE TABLE IF NOT EXISTS reports (
     status TEXT NOT NULL DEFAULT 'nouveau'
 );
 CREATE INDEX IF NOT EXISTS reports_client ON reports (client, created_at);
+CREATE INDEX IF NOT EXISTS reports_created ON reports (created_at);
+CREATE TABLE IF NOT EXISTS retention (id INTEGER PRIMARY KEY CHECK (id = 1), days INTEGER NOT NULL);
 """
 
 
-class ReportStore:
-    """Append and list error reports (one SQLite file)."""
+def configured_retention() -> int | None:
+    """The running site's ``site.personal_data.report_retention_days``; None outside the site."""
+    from flask import current_app, has_app_context
 
-    def __init__(self, path: str | Path):
+    if not has_app_context():
+        return None
+    settings = current_app.config.get("SETTINGS")
+    return settings.site.personal_data.report_retention_days if settings is not None else None
+
+
+class ReportStore:
+    """Append and list error reports (one SQLite file), deleting those past their retention.
+
+    Parameters
+    ----------
+    path : str or Path
+        The SQLite file.
+    retention_days : int, optional
+        Reports older than this are deleted whenever the file is opened. Default: the running
+        site's setting (:func:`configured_retention`), else the one last recorded in the file,
+        else none.
+    """
+
+    def __init__(self, path: str | Path, retention_days: int | None = None):
         self.path = Path(path)
+        self.retention_days = retention_days if retention_days is not None else configured_retention()
 
     def _connect(self) -> sqlite3.Connection:
-        return connect(self.path, SCHEMA)
+        con = connect(self.path, SCHEMA)
+        with con:
+            self._purge(con, datetime.now(UTC))
+        return con
+
+    def _purge(self, con: sqlite3.Connection, now: datetime) -> int:
+        """Delete the reports past the retention; record the retention given. Returns how many."""
+        # Deleted messages and contacts are overwritten in the file, not only unlinked.
+        con.execute("PRAGMA secure_delete = ON")
+        days = self.retention_days
+        if days is not None:
+            con.execute("INSERT INTO retention (id, days) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET days = ?",
+                        (days, days))  # fmt: skip
+        else:
+            row = con.execute("SELECT days FROM retention WHERE id = 1").fetchone()
+            days = row[0] if row else None
+        if days is None:
+            return 0
+        cutoff = (now - timedelta(days=days)).isoformat(timespec="seconds")
+        return con.execute("DELETE FROM reports WHERE created_at < ?", (cutoff,)).rowcount
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete now the reports older than the retention; returns how many were deleted.
+
+        Parameters
+        ----------
+        now : datetime, optional
+            Aware UTC time the ages are counted from (default: the clock).
+        """
+        if not self.path.is_file():
+            return 0
+        con = connect(self.path, SCHEMA)
+        try:
+            with con:
+                return self._purge(con, now or datetime.now(UTC))
+        finally:
+            con.close()
 
     def add(self, venue_id: str, venue_name: str, kind: str, message: str, contact: str, lang: str,
             client: str) -> int:  # fmt: skip
@@ -47,7 +111,9 @@ class ReportStore:
         with self._connect() as con:
             cur = con.execute(
                 "INSERT INTO reports (venue_id, venue_name, kind, message, contact, lang, client, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (venue_id, venue_name, kind, message, contact, lang, client, now))
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (venue_id, venue_name, kind, message, contact, lang, client, now),
+            )
             return int(cur.lastrowid)
 
     def add_within_limit(self, venue_id: str, venue_name: str, kind: str, message: str, contact: str,
@@ -65,6 +131,7 @@ class ReportStore:
         now = datetime.now(UTC)
         since, at = (now - within).isoformat(timespec="seconds"), now.isoformat(timespec="seconds")
         with immediate(self.path, SCHEMA) as con:
+            self._purge(con, now)
             sent = con.execute("SELECT COUNT(*) FROM reports WHERE client = ? AND created_at >= ?",
                                (client, since)).fetchone()[0]  # fmt: skip
             if sent >= limit:
@@ -72,7 +139,8 @@ class ReportStore:
             cur = con.execute(
                 "INSERT INTO reports (venue_id, venue_name, kind, message, contact, lang, client, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (venue_id, venue_name, kind, message, contact, lang, client, at))
+                (venue_id, venue_name, kind, message, contact, lang, client, at),
+            )
             return int(cur.lastrowid)
 
     def recent_count(self, client: str, within: timedelta) -> int:
@@ -82,7 +150,9 @@ class ReportStore:
         if not self.path.is_file():
             return 0
         with self._connect() as con:
-            row = con.execute("SELECT COUNT(*) FROM reports WHERE client = ? AND created_at >= ?", (client, since))
+            row = con.execute(
+                "SELECT COUNT(*) FROM reports WHERE client = ? AND created_at >= ?", (client, since)
+            )
             return int(row.fetchone()[0])
 
     def list(self, limit: int = 200) -> list[dict]:
@@ -106,4 +176,6 @@ class ReportStore:
         if not self.path.is_file():
             return False
         with self._connect() as con:
-            return con.execute("UPDATE reports SET status = ? WHERE id = ?", (status, report_id)).rowcount == 1
+            return (
+                con.execute("UPDATE reports SET status = ? WHERE id = ?", (status, report_id)).rowcount == 1
+            )

@@ -10,11 +10,24 @@ from urllib.parse import quote
 from ..freshness import MONTHS, month_text, provenance, venue_archive
 from ..phones import display_phone
 from ..urls import is_web_address
+from . import i18n
 from .hours_text import status
 
 MAIN_LABELS = {"France Services": ("France Services", "France Services"),
                "Conseillers numériques": ("Conseiller numérique", "Digital adviser"),
                "Aidants Connect": ("Aidants Connect", "Aidants Connect")}  # fmt: skip
+#: The national programmes' names are words people may not know: each is explained in a short
+#: visible sentence wherever it is offered as a choice or given to a venue.
+EXPLAINED = {"France Services": "sp_explain_fs", "Conseillers numériques": "sp_explain_cn",
+             "Aidants Connect": "sp_explain_ac"}  # fmt: skip
+
+
+def explain_label(label: str, lang: str) -> str | None:
+    """The sentence that says what a national programme (``France Services``…) is, or None."""
+    key = EXPLAINED.get(label)
+    return i18n.text(key, lang) if key else None
+
+
 MONTHS_FR, MONTHS_EN = MONTHS["fr"], MONTHS["en"]
 
 
@@ -52,8 +65,7 @@ def decorate(record: dict, now: datetime, lang: str) -> dict:
     item["status"] = status(record.get("horaires"), now, lang)
     item["distance_text"] = distance_text(record.get("distance_m"), lang)
     walk = record.get("walk_min")
-    item["walk_text"] = (f"{max(1, round(walk))} min à pied" if lang == "fr" else f"{max(1, round(walk))} min walk") \
-        if walk is not None else None  # fmt: skip
+    item["walk_text"] = i18n.text("walk", lang, min=max(1, round(walk))) if walk is not None else None
     return item
 
 
@@ -78,8 +90,9 @@ def _fixed_parts(record: dict, lang: str) -> dict:
     # A venue placed only at its commune's centre: its distance means little, say so.
     item["approximate"] = record.get("geocode_precision") == "commune"
     item["services_list"] = split(record.get("services"))
-    item["labels_list"] = [MAIN_LABELS[d][lang == "en"] for d in split(record.get("dispositif_programmes_nationaux"))
-                           if d in MAIN_LABELS]  # fmt: skip
+    programmes = split(record.get("dispositif_programmes_nationaux"))
+    item["labels_list"] = [MAIN_LABELS[d][lang == "en"] for d in programmes if d in MAIN_LABELS]
+    item["labels_explained"] = [explain_label(d, lang) for d in programmes if d in EXPLAINED]
     lat, lon = record.get("latitude"), record.get("longitude")
     # A point at the commune's centre would lead people to the wrong place: the address text instead.
     precise = lat is not None and lon is not None and not item["approximate"]
