@@ -119,7 +119,7 @@ def test_figures_are_accessible_inline_svg(client):
     response = client.get("/rapport")
     html = response.get_data(as_text=True)
     svgs = re.findall(r"<svg\b[^>]*>.*?</svg>", html, flags=re.S)
-    assert len(svgs) == 4
+    assert len(svgs) == 8  # each figure drawn wide (screens, print) and narrow (phones)
     for svg in svgs:
         assert re.search(r'role="img"', svg) and re.search(r'aria-label="[^"]{40,}"', svg)
         assert "style=" not in svg and "<style" not in svg  # the CSP forbids inline styles
@@ -149,7 +149,7 @@ def test_commune_report(client, layers):
     own = gaps[gaps["commune"] == "94081"]
     assert len(re.findall(r"<tr>", section(html, "donnees"))) == len(own) + 1
     assert 'class="current"' in section(html, "lieux")
-    assert len(re.findall(r"<svg\b", html)) == 4 and 'href="/rapport.pdf?commune=94081"' in html
+    assert len(re.findall(r"<svg\b", html)) == 8 and 'href="/rapport.pdf?commune=94081"' in html
     english = client.get("/rapport?commune=94081&lang=en").get_data(as_text=True)
     assert '<html lang="en">' in english and "Key figures" in english and "93,963" in english
     assert 'href="/rapport.pdf?commune=94081&amp;lang=en"' in english

@@ -12,11 +12,16 @@ once; a request waits :data:`WAIT_S` for its analysis, then gets a short « en p
 (HTTP 503, ``Retry-After``) that reloads itself. What the page derives from an analysis (the
 sorted table, the map's centre, the simplified GeoJSON) is computed once per analysis, and the
 page itself is kept per URL and store version (:mod:`inclusion_map.web.render_cache`).
+
+The analysis writes its reasons, class labels and population basis in French; the English page
+shows them in English (:func:`reason_text`), and names the sub-territories, which are proper
+names, as French words (``lang="fr"``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Callable
 
@@ -25,8 +30,9 @@ from flask import Blueprint, Response, current_app, g, render_template, request,
 from geopandas import GeoSeries
 
 from ..errors import BadRequest
+from ..geo.classify import LEVELS_EN, LEVELS_FR
 from ..geo.gaps import SERVICE_SLUGS, GapOptions, GapResult, analyse
-from ..geo.slots import PRESETS
+from ..geo.slots import PRESETS, parse_slot
 from . import render_cache
 from .filters import page_url
 from .mapview import results_map
@@ -45,6 +51,108 @@ TYPICAL_S = 2.0  # about how long an analysis takes, for Retry-After
 ZONE_COLUMNS = ["code", "nom", "population", "fragility", "fragility_class", "fragility_label", "access",
                 "access_label", "walk_mean_min", "share_beyond", "rank", "reason"]  # fmt: skip
 GRID_COLUMNS = ["cell", "zone_code", "walk_min", "within"]
+#: the time slots' names shown in the form (the URL keeps the short French key)
+SLOT_NAMES = {"samedi-matin": ("samedi matin", "Saturday morning"), "samedi": ("samedi", "Saturday"),
+              "soir": ("soir de semaine", "weekday evening"), "midi": ("midi en semaine", "weekday lunchtime"),
+              "dimanche": ("dimanche", "Sunday"), "mercredi-apres-midi": ("mercredi après-midi", "Wednesday afternoon")}  # fmt: skip
+DAY_NAMES = {"fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}  # fmt: skip
+#: the population bases the analysis states (gaps_parts.to_outputs), in English
+BASIS_EN = {
+    "population des IRIS, supposée répartie également sur leur surface":
+        "IRIS population, assumed spread evenly over their area",
+    "population de la commune partagée entre ses IRIS résidentiels (estimation)":
+        "the commune's population shared among its residential IRIS (an estimate)",
+    "population de la commune, supposée répartie également sur sa surface (estimation)":
+        "the commune's population, assumed spread evenly over its area (an estimate)",
+}  # fmt: skip
+_LEVEL_WORDS = {fr: en for k in LEVELS_FR for fr, en in zip(LEVELS_FR[k], LEVELS_EN[k], strict=True)}
+_NOUNS = {"Fragilité": "fragility", "Accessibilité": "access"}
+
+
+def label_en(label) -> str | None:
+    """A class label of the analysis in English (« Fragilité très élevée » → « Very high
+    fragility »), or ``None`` when it is not one of the analysis' labels."""
+    if not isinstance(label, str):
+        return None
+    noun, _, words = label.partition(" ")
+    if noun not in _NOUNS:
+        return None
+    if words.strip() == ": une seule valeur":
+        return f"{_NOUNS[noun].capitalize()}: a single value"
+    level = _LEVEL_WORDS.get(words.strip())
+    return f"{level.capitalize()} {_NOUNS[noun]}" if level else None
+
+
+def _finite(value) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def reason_text(zone: dict, threshold: float, lang: str) -> str:
+    """Why a zone ranks where it does, in the page's language.
+
+    The French reason is the analysis' own; the English one is written from the same figures
+    (the zone's classes, accessibility, nearest venue and share of people beyond the threshold).
+    """
+    if lang != "en":
+        return str(zone.get("reason") or "")
+    if not (_finite(zone.get("population")) and float(zone["population"]) > 0):
+        return "Population zero or unknown: zone not ranked"
+    parts = []
+    if (fragility := label_en(zone.get("fragility_label"))) and _finite(zone.get("fragility")):
+        parts.append(f"{fragility.lower()} ({float(zone['fragility']):.0f})")
+    if (access := label_en(zone.get("access_label"))) and _finite(zone.get("access")):
+        parts.append(f"{access.lower()} ({float(zone['access']):.1f} h of help a week per 1,000 inhabitants)")
+    if _finite(zone.get("nearest_m")):
+        metres = float(zone["nearest_m"])
+        distance = f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+        walk = f" ({float(zone['nearest_min']):.0f} min walk)" if _finite(zone.get("nearest_min")) else ""
+        parts.append(f"nearest venue {distance} away{walk}")
+    else:
+        parts.append("no help venue")
+    if _finite(zone.get("share_beyond")) and float(zone["share_beyond"]) > 0:
+        parts.append(
+            f"{float(zone['share_beyond']):.0%} of the people more than {threshold:.0f} min walk away"
+        )
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def slot_text(spec: str | None, lang: str) -> str:
+    """A time slot in words (« samedi de 09:00 à 12:00 », "Saturday, 09:00 to 12:00")."""
+    if not spec:
+        return ""
+    slot = parse_slot(spec)
+    names = DAY_NAMES[lang if lang == "en" else "fr"]
+    days = ", ".join(names[d] for d in slot.days)
+    if len(slot.days) >= 3 and list(slot.days) == list(range(slot.days[0], slot.days[-1] + 1)):
+        first, last = names[slot.days[0]], names[slot.days[-1]]  # a run of days: « du lundi au vendredi »
+        days = f"{first} to {last}" if lang == "en" else f"du {first} au {last}"
+    if lang == "en":
+        return f"{days}, {slot.start:%H:%M} to {slot.end:%H:%M}"
+    return f"{days} de {slot.start:%H:%M} à {slot.end:%H:%M}"
+
+
+def slot_name(key: str, lang: str) -> str:
+    """A preset slot's name in the page's language, with its days and hours."""
+    fr, en = SLOT_NAMES.get(key, (key, key))
+    return f"{en if lang == 'en' else fr} ({slot_text(PRESETS.get(key, key), lang)})"
+
+
+def _zones_in(frame, lang: str, threshold: float):
+    """The zones with their reason and class labels in ``lang`` (the layer holds them in French)."""
+    if lang != "en":
+        return frame
+    frame = frame.copy()
+    records = frame.drop(columns="geometry").to_dict("records")
+    frame["reason"] = [reason_text(z, threshold, "en") for z in records]
+    for column in ("fragility_label", "access_label"):
+        if column in frame:
+            frame[column] = [label_en(v) or v for v in frame[column]]
+    return frame
 
 
 class Analysis:
@@ -89,7 +197,9 @@ def parse_options(args) -> GapOptions:
     """The analysis options of the page's query string (bad values are a clear 400)."""
     threshold = args.get("seuil", "15")
     if not threshold.isdigit() or int(threshold) not in THRESHOLDS:
-        raise BadRequest(f"seuil « {threshold[:10]} » must be one of {', '.join(map(str, THRESHOLDS))} minutes")
+        raise BadRequest(
+            f"seuil « {threshold[:10]} » must be one of {', '.join(map(str, THRESHOLDS))} minutes"
+        )
     suggest = args.get("sites", "0")
     if not suggest.isdigit() or not 0 <= int(suggest) <= 10:
         raise BadRequest("sites must be a number from 0 to 10")
@@ -161,7 +271,9 @@ def page():
     return render_cache.render(
         "coverage.html", key if complete else None, result=result, table=found.table(sort, descending), sort=sort,
         descending=descending, map=results_map(*found.centre, zoom=12), services=SERVICE_SLUGS,
-        presets=PRESETS, thresholds=THRESHOLDS,
+        presets=PRESETS, thresholds=THRESHOLDS, slot_name=lambda key: slot_name(key, g.lang),
+        slot_text=lambda spec: slot_text(spec, g.lang), basis=BASIS_EN if g.lang == "en" else {},
+        reason=lambda zone: reason_text(zone, options.threshold_min, g.lang),
         subterritories={k: s.name for k, s in settings.territory.subterritories.items()}, options=options,
         page_url=lambda **c: page_url(request.args, **c), sites=[list(s) for s in sites], near=near,
         query=request.query_string.decode("utf-8", "replace"),
@@ -170,8 +282,9 @@ def page():
 
 def _geojson(frame, columns: list[str]) -> str:
     frame = frame[[c for c in columns if c in frame] + ["geometry"]].copy()
-    frame["geometry"] = shapely.set_precision(frame.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True).values,
-                                              PRECISION_DEG)
+    frame["geometry"] = shapely.set_precision(
+        frame.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True).values, PRECISION_DEG
+    )
     body = json.loads(frame.to_json(na="null", drop_id=True))
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
@@ -183,7 +296,11 @@ def zones():
         found = analysis(options)
     except render_cache.Pending as pending:
         return _preparing(pending, as_json=True)
-    body = found.derived("zones.geojson", lambda: _geojson(found.result.zones, ZONE_COLUMNS))
+    lang, threshold = g.lang, options.threshold_min
+    body = found.derived(
+        ("zones.geojson", lang),
+        lambda: _geojson(_zones_in(found.result.zones, lang, threshold), ZONE_COLUMNS),
+    )
     return Response(body, mimetype="application/geo+json")
 
 

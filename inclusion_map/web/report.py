@@ -41,8 +41,11 @@ ET.register_namespace("", SVG_NS)  # serialise as plain <svg>, not <ns0:svg>
 ET.register_namespace("xlink", XLINK_NS)
 
 
-def inline_svg(fig, key: str, label: str) -> Markup:
+def inline_svg(fig, key: str, label: str, variant: str = "wide") -> Markup:
     """The figure as an ``<svg role="img">`` element ready to inline in HTML.
+
+    ``variant`` (``wide`` or ``narrow``) becomes a class, ``report-chart-<variant>``: the page
+    shows the narrow figure on phones and the wide one elsewhere and in print.
 
     The page's content security policy forbids inline styles, so matplotlib's ``style``
     attributes become SVG presentation attributes (which CSP does not govern). Ids are kept only
@@ -77,8 +80,8 @@ def inline_svg(fig, key: str, label: str) -> Markup:
             el.set(f"{{{XLINK_NS}}}href", f"#{key}-{href[1:]}")
     for name in ("width", "height"):
         root.attrib.pop(name, None)
-    root.attrib.update({"role": "img", "aria-label": label, "class": "report-chart", "stroke-linejoin": "round",
-                        "stroke-linecap": "butt"})  # fmt: skip
+    root.attrib.update({"role": "img", "aria-label": label, "class": f"report-chart report-chart-{variant}",
+                        "stroke-linejoin": "round", "stroke-linecap": "butt"})  # fmt: skip
     # Other libraries may re-map namespace prefixes process-wide (ET.register_namespace is global):
     # map them again right before serialising, so the output is always a plain <svg>.
     ET.register_namespace("", SVG_NS)
@@ -109,7 +112,9 @@ def _sources(layers: dict, lang: str) -> list[dict]:
         period = period_text(s.get("date_from"), s.get("date_to"), lang)
         dates = (f"fiches {period}" if lang == "fr" else f"records {period}") if period else ""
         if s.get("kind") == "archive":
-            head = ("archive de " if lang == "fr" else "archive of ") + (month_text(s.get("vintage"), lang) or "?")
+            head = ("archive de " if lang == "fr" else "archive of ") + (
+                month_text(s.get("vintage"), lang) or "?"
+            )
         else:
             head = "en direct" if lang == "fr" else "live"
         rows.append({**s, "vintage": " · ".join(x for x in (head, dates) if x)})
@@ -165,7 +170,8 @@ def _english(zones, classes: list[dict]):
 
 
 def _charts(layers, table, whole, commune, focus, ranked, zones, threshold, lang) -> dict:
-    """The four figures as inline SVG, each with its text alternative."""
+    """The four figures as inline SVG, each with its text alternative, drawn for wide screens and
+    print (``svg``) and for phones (``narrow``)."""
     communes, venues, gaps = layers["communes"], layers["venues"], layers["gaps"]
     classes = layers["communes_meta"].get("fragility", {}).get("classes") or []
     top_class = communes[communes["fragility_class"] == max((c["class"] for c in classes), default=5)]
@@ -177,23 +183,27 @@ def _charts(layers, table, whole, commune, focus, ranked, zones, threshold, lang
     shown = venues[venues["zone_commune"] == commune] if commune else venues
     none = "none" if lang == "en" else "aucune"
     own = table[table["code"] == commune]
-    own_class = f"{own['fragility_label'].iloc[0]} ({rf.num(own['fragility'].iloc[0], lang)})" if len(own) else none
+    own_class = (
+        f"{own['fragility_label'].iloc[0]} ({rf.num(own['fragility'].iloc[0], lang)})" if len(own) else none
+    )
+    draw = {
+        "scatter": (lambda layout: rf.scatter(gaps, focus, whole, lang, layout), _alt(
+            "scatter", lang, n=len(gaps), names=", ".join(ranked[ranked["code"].isin(focus)]["nom"]) or none)),
+        "bars": (lambda layout: rf.bars(table, commune, whole, lang, layout), _alt(
+            "bars", lang, mean=rf.num(whole["per10k"], lang, 1), top=ends[0], low=ends[1])),
+        "frag_map": (lambda layout: rf.fragility_map(communes, shown, classes, commune, lang, layout), _alt(
+            "frag_map_commune" if commune else "frag_map", lang, n=len(shown),
+            names=own_class if commune else ", ".join(top_class["nom"]) or none)),
+        "beyond_map": (lambda layout: rf.beyond_map(gaps, shown, grid, threshold, commune, lang, layout), _alt(
+            "beyond_map", lang, t=f"{threshold:g}",
+            names=", ".join(zones[zones["share_beyond"] > 0.8]["nom"].head(30)) or none)),
+    }  # fmt: skip
     with rf.drawing():
-        figures = {
-            "scatter": (rf.scatter(gaps, focus, whole, lang), _alt(
-                "scatter", lang, n=len(gaps), names=", ".join(ranked[ranked["code"].isin(focus)]["nom"]) or none)),
-            "bars": (rf.bars(table, commune, whole, lang), _alt(
-                "bars", lang, mean=rf.num(whole["per10k"], lang, 1), top=ends[0], low=ends[1])),
-            "frag_map": (rf.fragility_map(communes, shown, classes, commune, lang), _alt(
-                "frag_map_commune" if commune else "frag_map", lang, n=len(shown),
-                names=own_class if commune else ", ".join(top_class["nom"]) or none)),
-            "beyond_map": (rf.beyond_map(gaps, shown, grid, threshold, commune, lang), _alt(
-                "beyond_map", lang, t=f"{threshold:g}",
-                names=", ".join(zones[zones["share_beyond"] > 0.8]["nom"].head(30)) or none)),
-        }  # fmt: skip
         # A map's caption repeats the second sentence of its text alternative (the zones it names).
-        return {key: {"svg": inline_svg(fig, key, alt), "alt": alt, "note": alt.split(". ", 1)[-1]}
-                for key, (fig, alt) in figures.items()}  # fmt: skip
+        return {key: {"svg": inline_svg(make(rf.WIDE), key, alt),
+                      "narrow": inline_svg(make(rf.NARROW), f"{key}-narrow", alt, "narrow"),
+                      "alt": alt, "note": alt.split(". ", 1)[-1]}
+                for key, (make, alt) in draw.items()}  # fmt: skip
 
 
 def _highlights(r: dict, table, zones, commune: str | None, lang: str) -> list[str]:
@@ -205,15 +215,27 @@ def _highlights(r: dict, table, zones, commune: str | None, lang: str) -> list[s
               "d'un lieu d'aide numérique", f"{pct(p['beyond_share'], lang)} of the people ({num(p['beyond'], lang)}) "
               f"live more than {th} min walk from a digital help venue")]  # fmt: skip
     if commune:
-        out[0] += tr(f" (territoire : {pct(w['beyond_share'], lang)}).", f" (territory: {pct(w['beyond_share'], lang)}).")
+        out[0] += tr(
+            f" (territoire : {pct(w['beyond_share'], lang)}).",
+            f" (territory: {pct(w['beyond_share'], lang)}).",
+        )
         place = list(rated["code"]).index(commune) + 1 if commune in set(rated["code"]) else None
-        out.append(tr(f"{num(p['per10k'], lang, 1)} lieux pour 10 000 habitants (territoire : {num(w['per10k'], lang, 1)})"
-                      f" : {place}ᵉ commune sur {len(rated)}.", f"{num(p['per10k'], lang, 1)} venues per 10,000 "
-                      f"inhabitants (territory: {num(w['per10k'], lang, 1)}): number {place} of {len(rated)} communes."))
+        out.append(
+            tr(
+                f"{num(p['per10k'], lang, 1)} lieux pour 10 000 habitants (territoire : {num(w['per10k'], lang, 1)})"
+                f" : {place}ᵉ commune sur {len(rated)}.",
+                f"{num(p['per10k'], lang, 1)} venues per 10,000 "
+                f"inhabitants (territory: {num(w['per10k'], lang, 1)}): number {place} of {len(rated)} communes.",
+            )
+        )
         best = zones["rank"].dropna()
         if len(best):
-            out.append(tr(f"Meilleur rang de priorité de ses zones : {int(best.min())} sur {r['ranked']}.",
-                          f"Highest priority rank of its zones: {int(best.min())} of {r['ranked']}."))
+            out.append(
+                tr(
+                    f"Meilleur rang de priorité de ses zones : {int(best.min())} sur {r['ranked']}.",
+                    f"Highest priority rank of its zones: {int(best.min())} of {r['ranked']}.",
+                )
+            )
         return out
     out[0] += "."
     first = ", ".join(zones.dropna(subset=["rank"])["nom"].head(3))
@@ -225,7 +247,9 @@ def _highlights(r: dict, table, zones, commune: str | None, lang: str) -> list[s
                       f"({num(top['per10k'], lang, 1)}); fewest: {low['nom']} ({num(low['per10k'], lang, 1)})."))  # fmt: skip
     empty = list(table.loc[table["venues"] == 0, "nom"])
     if empty:
-        out.append(tr(f"Sans aucun lieu recensé : {', '.join(empty)}.", f"No venue known in: {', '.join(empty)}."))
+        out.append(
+            tr(f"Sans aucun lieu recensé : {', '.join(empty)}.", f"No venue known in: {', '.join(empty)}.")
+        )
     return out
 
 
@@ -423,7 +447,7 @@ def static_fetcher(root_url: str, static_path: str, folder: str | None):
     class StaticFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             if url.startswith(prefix):
-                file = (base / unquote(url[len(prefix):].split("?")[0])).resolve()
+                file = (base / unquote(url[len(prefix) :].split("?")[0])).resolve()
                 if base in file.parents and file.is_file():
                     kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, file.read_bytes(), {"Content-Type": kind})

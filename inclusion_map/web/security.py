@@ -3,6 +3,11 @@ of organiser pages), a CSRF token bound to the session, the client's address beh
 reverse proxy (rate limit keys), and absolute links built from the configured public address.
 
 Only the embed mode (``?embed=1``) may be framed by other sites; every other page refuses frames.
+
+Static files are addressed with a version, the hash of their content (``/static/js/app.js?v=…``,
+added by :func:`install_static` to every ``url_for('static', …)``): a versioned address never
+changes content, so browsers keep it a year without asking again (``immutable``); an address
+without the current version (an old page, a hand-typed link) is kept a few minutes only.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import hmac
 import ipaddress
 import secrets
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request, session
@@ -22,6 +29,50 @@ OPEN_DATA_PATHS = ("/api/", "/ogc/", "/exports/")  # read by other sites' script
 #: pages never kept by a browser's or a proxy's cache: the organiser pages and the login
 PRIVATE_PATHS = ("/qualite", "/connexion", "/deconnexion")
 TILES = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
+#: how long browsers keep a static file: a year for a versioned address (its content never
+#: changes), a few minutes for one without the current version
+STATIC_VERSIONED = "public, max-age=31536000, immutable"
+STATIC_UNVERSIONED = "public, max-age=300"
+
+
+@lru_cache(maxsize=256)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def static_version(folder: str | None, filename: str) -> str | None:
+    """The version of a static file: the first 12 hex digits of its content's SHA-256, computed
+    once per file modification; ``None`` when there is no such file."""
+    if not folder:
+        return None
+    base = Path(folder).resolve()
+    path = (base / filename).resolve()
+    if base not in path.parents:
+        return None
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return _digest(str(path), info.st_mtime_ns, info.st_size) if path.is_file() else None
+
+
+def install_static(app: Flask) -> None:
+    """Version every static address the templates build, so that it may be kept for a year."""
+
+    @app.url_defaults
+    def versioned(endpoint, values):
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            version = static_version(app.static_folder, values["filename"])
+            if version:
+                values["v"] = version
+
+
+def _static_cache(response) -> None:
+    filename = (request.view_args or {}).get("filename", "")
+    current = static_version(current_app.static_folder, filename)
+    versioned = current is not None and request.args.get("v") == current
+    response.headers["Cache-Control"] = STATIC_VERSIONED if versioned else STATIC_UNVERSIONED
+    response.headers.pop("Expires", None)
 
 
 def nonce() -> str:
@@ -149,7 +200,7 @@ class PublicBase:
         if self.prefix:
             path = environ.get("PATH_INFO", "")
             if path == self.prefix or path.startswith(self.prefix + "/"):
-                environ["PATH_INFO"] = path[len(self.prefix):] or "/"
+                environ["PATH_INFO"] = path[len(self.prefix) :] or "/"
             environ["SCRIPT_NAME"] = self.prefix
         return self.app(environ, start_response)
 
@@ -192,6 +243,9 @@ def install(app: Flask) -> None:
         # Organiser pages show reporters' messages and contacts, the action log, the CSRF token:
         # neither the browser's cache (a shared computer, the back button after logging out) nor a
         # proxy may keep them. Public pages stay cacheable for visitors without a session.
-        if request.path.startswith(PRIVATE_PATHS) or _organiser_session():
+        # Static files hold nothing private: they are cached whoever asks (see STATIC_VERSIONED).
+        if request.endpoint == "static" and response.status_code in (200, 304):
+            _static_cache(response)
+        elif request.path.startswith(PRIVATE_PATHS) or _organiser_session():
             response.headers["Cache-Control"] = "no-store"
         return response

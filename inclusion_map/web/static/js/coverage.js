@@ -26,7 +26,10 @@
         layer.bindPopup(text([p.nom + (p.rank ? " — " + (fr ? "rang " : "rank ") + p.rank : ""), p.fragility_label || "", p.reason || ""]));
       }
     }).addTo(map);
+    // Thousands of grid cells: drawn on one canvas rather than as thousands of SVG elements, which
+    // kept a phone's processor busy for seconds.
     var grid = L.geoJSON(null, {
+      renderer: L.canvas({ padding: 0.2 }),
       style: function (f) {
         var beyond = !f.properties.within;
         return { stroke: false, fillOpacity: beyond ? 0.45 : 0.0, fillColor: "#1b1b1b" };
@@ -71,16 +74,30 @@
     names[fr ? "Fragilité" : "Fragility"] = zones;
     names[fr ? "Au-delà du seuil" : "Beyond the threshold"] = grid;
     names[fr ? "Lieux d'aide" : "Help venues"] = venues;
-    L.control.layers(null, names, { collapsed: window.innerWidth < 600 }).addTo(map);  // folded on phones
-    // Table rows zoom the map to their zone.
+    var switcher = L.control.layers(null, names, { collapsed: window.innerWidth < 600 }).addTo(map);  // folded on phones
+    // Leaflet names the folded switch "Layers", in English: name it in the page's language.
+    var toggle = switcher.getContainer().querySelector(".leaflet-control-layers-toggle");
+    var texts = window.inclusionMapTexts || {};
+    if (toggle && texts.map_layers) { toggle.title = texts.map_layers; toggle.setAttribute("aria-label", texts.map_layers); }
+    // Each row of the table zooms the map to its zone: with its button (keyboard and mouse), or a
+    // click anywhere in the row. The map then takes the focus, so that the keyboard goes on there.
+    var show = function (code) {
+      zones.eachLayer(function (layer) {
+        if (layer.feature.properties.code === code) {
+          map.fitBounds(layer.getBounds()); layer.openPopup();
+          frame.scrollIntoView({ behavior: "smooth" });
+          map.getContainer().focus({ preventScroll: true });
+        }
+      });
+    };
+    document.querySelectorAll("[data-needs-js]").forEach(function (el) { el.hidden = false; });
+    document.querySelectorAll("button.zone-zoom").forEach(function (button) {
+      button.addEventListener("click", function (e) { e.stopPropagation(); show(button.getAttribute("data-zone")); });
+    });
     document.querySelectorAll("tr[data-zone]").forEach(function (row) {
-      row.addEventListener("click", function () {
-        zones.eachLayer(function (layer) {
-          if (layer.feature.properties.code === row.getAttribute("data-zone")) {
-            map.fitBounds(layer.getBounds()); layer.openPopup();
-            frame.scrollIntoView({ behavior: "smooth" });
-          }
-        });
+      row.addEventListener("click", function (e) {
+        if (e.target.closest("a, button")) { return; }  // the row's links and buttons do their own work
+        show(row.getAttribute("data-zone"));
       });
     });
   }
