@@ -240,7 +240,7 @@ def test_search_by_commune_name(page):
     expect(first.locator(".status")).to_have_text(re.compile(r"\S"))
     # Venues placed only at their commune's centre say so instead of giving a distance.
     expect(first.locator(".distance")).to_have_text(
-        re.compile(r"^(\d+(,\d)? k?m · \d+ min à pied|Position approximative : centre de la commune)$"))
+        re.compile(r"^(\d+(,\d)? k?m · \d+ min à pied|Placé au centre de la ville : distance pas exacte)$"))
     communes = page.locator("ol.cards .where").all_inner_texts()
     assert any(VITRY in c for c in communes), communes
     distances = [d for d in page.locator("ol.cards .distance").all_inner_texts() if "min à pied" in d]
@@ -268,9 +268,9 @@ def test_search_suggestions_come_from_the_api(page):
 
 
 def test_unknown_place_says_so(page):
-    response = page.goto("/?q=Marseille")
+    response = page.goto("/?q=Xqzwv")
     assert response.status == 200
-    expect(page.locator(".notice[role=alert]")).to_contain_text("Nous n'avons pas trouvé « Marseille »")
+    expect(page.locator(".notice[role=alert]")).to_contain_text("Nous n'avons pas trouvé « Xqzwv »")
     expect(page.locator("ol.cards")).to_have_count(0)
 
 
@@ -295,7 +295,7 @@ def test_near_me_refused_explains_what_to_do(new_context):
     page.goto("/")
     page.locator("#near-me").click()
     expect(page.locator("#near-me-status")).to_have_text(
-        "Votre position n'est pas disponible. Tapez une adresse ou une commune."
+        "Nous ne trouvons pas votre position. Écrivez une adresse ou le nom d'une ville."
     )
     assert urlsplit(page.url).query == ""
 
@@ -416,7 +416,7 @@ def test_a_report_without_message_is_stopped_by_the_browser(page, site):
 # --- presentation modes -------------------------------------------------------------------------
 def test_print_view(page):
     response = page.goto(f"/?q={VITRY}")
-    page.get_by_role("link", name="Version à imprimer").click()
+    page.locator("#print-link").click()
     page.wait_for_url(re.compile(r"print=1"))
     assert response.status == 200
     expect(page.locator("ol.cards > li").first).to_be_visible()
@@ -457,9 +457,9 @@ def test_embed_view_and_its_headers(page):
 
 def test_embed_help_snippet_works_in_another_site(page, site):
     page.goto("/integrer")
-    expect(page.locator("h1")).to_have_text("Intégrer la carte sur votre site")
+    expect(page.locator("h1")).to_have_text("Mettre la carte sur votre site")
     page.select_option("#commune", label=VITRY)
-    page.get_by_role("button", name="Afficher le code").click()
+    page.get_by_role("button", name="Voir le code").click()
     page.wait_for_url(re.compile(r"commune=94081"))
     snippet = page.locator("#snippet").input_value()
     assert snippet.startswith("<iframe ") and 'title="Aide numérique près de chez vous"' in snippet
@@ -617,10 +617,10 @@ def test_a_venue_name_with_html_stays_text(page, site):
 @pytest.mark.parametrize(
     ("path", "status", "text"),
     [
-        ("/?lon=200&lat=1", 400, "longitude 200.0 is out of range"),
-        ("/?rayon=99", 400, "rayon « 99 » must be one of"),
-        ("/?service=Nope", 400, "unknown service « Nope »"),
-        ("/?page=99999", 400, "page « 99999 » must be a number from 1 to 500"),
+        ("/?lon=200&lat=1", 400, "La position donnée dans l'adresse de la page n'est pas valable."),
+        ("/?rayon=99", 400, "La distance « 99 » n'est pas proposée. Choisissez 1, 2, 5, 10 ou 20 km."),
+        ("/?service=Nope", 400, "Le choix « Nope » n'est pas dans la liste « Ce que vous voulez faire »."),
+        ("/?page=99999", 400, "La page « 99999 » n'existe pas."),
         ("/lieu/nexiste-pas", 404, "Cette page n'existe pas"),
     ],
 )
@@ -773,3 +773,96 @@ def test_keyboard_skip_link_and_focus(page):
     page.keyboard.press("Tab")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none", "the focused control has no visible outline"
+
+
+# --- results first on a phone, forgiving search, paper ----------------------------------------------
+def first_card_in_first_screen(page) -> tuple[float, float, float]:
+    """(top, bottom) of the first result card and the viewport's height, as the person sees them."""
+    return page.evaluate("""() => {
+        const box = document.querySelector("ol.cards > li article.card").getBoundingClientRect();
+        return [box.top, box.bottom, window.innerHeight];
+    }""")
+
+
+def test_after_a_search_on_a_phone_the_first_result_is_on_the_first_screen(new_context):
+    page = new_context(viewport=PHONE).new_page()
+    page.goto("/")
+    page.fill("#q", VITRY)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"#resultats$"))
+    top, bottom, height = first_card_in_first_screen(page)
+    assert top >= 0 and bottom <= height, (top, bottom, height)
+    # The keyboard and screen-reader focus are on the result count.
+    assert page.evaluate("document.activeElement.className") == "results-count"
+    assert page.locator("#results-title").bounding_box()["y"] >= 0  # the title stays in view
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "finder-phone-after-search.png"))  # the first screen only
+
+
+def test_after_applying_a_filter_on_a_phone_the_filters_fold_and_the_result_shows(new_context):
+    page = new_context(viewport=PHONE).new_page()
+    page.goto(f"/?q={VITRY}")
+    page.locator("details.filters > summary").click()
+    page.get_by_label("Gratuit seulement").check()
+    page.locator("#rayon").select_option("2")
+    page.get_by_role("button", name="Appliquer les filtres").click()
+    page.wait_for_url(re.compile(r"gratuit=1.*#resultats$"))
+    expect(page.locator("details.filters")).not_to_have_attribute("open", "")
+    expect(page.locator(".active-filters")).to_contain_text("gratuit, à moins de 2 km")
+    top, bottom, height = first_card_in_first_screen(page)
+    assert top >= 0 and bottom <= height, (top, bottom, height)
+    page.screenshot(path=str(ARTIFACTS / "finder-phone-after-filters.png"))  # the first screen only
+    # « modifier » opens the filters again, where they were.
+    page.get_by_role("link", name="modifier").click()
+    expect(page.locator("details.filters")).to_have_attribute("open", "")
+    expect(page.get_by_label("Gratuit seulement")).to_be_checked()
+
+
+def test_on_a_phone_the_map_comes_after_the_list_and_day_names_stay_whole(new_context):
+    page = new_context(viewport=PHONE).new_page()
+    page.goto(f"/?q={VITRY}")
+    list_top = page.locator("ol.cards").bounding_box()["y"]
+    assert page.locator(".map-section").bounding_box()["y"] > list_top
+    page.locator("ol.cards .card-title a").first.click()
+    rows = page.locator("table.week th")
+    if rows.count():
+        heights = [rows.nth(i).bounding_box()["height"] for i in range(rows.count())]
+        line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('table.week th')).lineHeight)")
+        assert max(heights) < 2 * line + 10, heights  # one line each: « Dimanche » never breaks
+
+
+def test_a_typo_and_a_place_outside_get_their_answers(page):
+    page.goto("/")
+    page.fill("#q", "Atis-Mons")
+    page.keyboard.press("Enter")
+    expect(page.locator("#results-title")).to_have_text("Lieux près de Athis-Mons")
+    expect(page.locator(".notice[role=status]")).to_contain_text("Vous avez écrit « Atis-Mons »")
+    page.fill("#q", "Paris")
+    page.keyboard.press("Enter")
+    alert = page.locator(".notice[role=alert]")
+    expect(alert).to_contain_text("Paris n'est pas dans le territoire couvert (Grand-Orly Seine Bièvre).")
+    alert.get_by_role("link").first.click()
+    expect(page.locator("#results-title")).to_contain_text("Lieux près de")
+    assert not serious_violations(page, "results after an outside place")
+
+
+@pytest.mark.parametrize(("count", "pages"), [(5, 1), (10, 2)])
+def test_the_printed_list_fits_a4_with_phones_and_hours(page, tmp_path, count, pages):
+    from pypdf import PdfReader
+
+    page.goto(f"/?q={VITRY}&rayon=10")
+    page.locator("#print-link" if count == 5 else "p.actions a >> nth=1").click()
+    page.wait_for_url(re.compile(rf"nombre={count}"))
+    expect(page.locator("ol.cards > li")).to_have_count(count)
+    pdf = tmp_path / "list.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    reader = PdfReader(str(pdf))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    FIGURES[f"printed list of {count}"] = f"{len(reader.pages)} A4 page(s)"
+    assert len(reader.pages) == pages, len(reader.pages)
+    assert "Liste imprimée le" in text and "demain" not in text
+    phones = len(re.findall(r"Appeler\s: 0\d( \d\d){4}", text)) + text.count("Pas de téléphone connu.")
+    assert phones == count, text
+    assert re.search(r"(Lundi|Mardi)( – \w+)? ?\n?.*\d+h", text)  # the week's hours
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"printed-list-{count}.pdf").write_bytes(pdf.read_bytes())

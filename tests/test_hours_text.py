@@ -11,11 +11,21 @@ from datetime import date, datetime, time
 
 import pytest
 
-from inclusion_map.web.hours_text import DayHours, HoursStatus, is_open_at, opens_during, status, week
+from inclusion_map.web.hours_text import (
+    DayHours,
+    HoursStatus,
+    coming_week,
+    date_time_text,
+    is_open_at,
+    opens_during,
+    status,
+    week,
+)
 
 HOURS = "Mo-Fr 09:00-12:00,14:00-17:30; Sa 09:00-12:00"
 MONDAY = date(2025, 1, 6)
 HOLIDAYS = "Mo-Fr 09:00-17:00; PH off"
+MONTH, MONTH_EN = "janvier", "January"  # of the reference week
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -35,11 +45,11 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
         (at(0, 12), "closed", "Fermé · ouvre à 14h"),  # closing minute counts as closed
         (at(0, 12, 30), "closed", "Fermé · ouvre à 14h"),  # lunch break
         (at(2, 15), "open", "Ouvert · ferme à 17h30"),  # afternoon
-        (at(0, 18), "closed", "Fermé · ouvre demain à 9h"),  # evening after closing
-        (at(4, 18), "closed", "Fermé · ouvre demain à 9h"),  # Friday evening: Saturday morning
+        (at(0, 18), "closed", "Fermé · ouvre demain mardi à 9h"),  # evening after closing
+        (at(4, 18), "closed", "Fermé · ouvre demain samedi à 9h"),  # Friday evening: Saturday morning
         (at(5, 10), "open", "Ouvert · ferme à 12h"),  # Saturday
         (at(5, 13), "closed", "Fermé · ouvre lundi à 9h"),  # Saturday afternoon: skips Sunday
-        (at(6, 10), "closed", "Fermé · ouvre demain à 9h"),  # Sunday closed: Monday is tomorrow
+        (at(6, 10), "closed", "Fermé · ouvre demain lundi à 9h"),  # Sunday closed: Monday is tomorrow
     ],
 )
 def test_status_french(now, state, text):
@@ -80,7 +90,7 @@ def test_status_across_midnight():
     assert status("Mo-Su 20:00-24:00", at(0, 21)).text == "Ouvert · ferme à minuit"
     assert status("Mo-Su 20:00-24:00", at(0, 21)).closes_at == at(1, 0)
     assert status("Mo-Su 20:00-24:00", at(0, 21), lang="en").text == "Open · closes at midnight"
-    assert status("Fr 22:00-02:00", at(4, 23)).text == "Ouvert · ferme demain à 2h"
+    assert status("Fr 22:00-02:00", at(4, 23)).text == "Ouvert · ferme demain samedi à 2h"
     assert status("Fr 22:00-02:00", at(5, 1)).text == "Ouvert · ferme à 2h"
     assert status("Fr 22:00-02:00", at(5, 3)).text == "Fermé · ouvre vendredi à 22h"
 
@@ -90,7 +100,7 @@ def test_status_public_holiday():
     result = status(HOLIDAYS, datetime(2024, 12, 24, 18))
     assert (result.text, result.opens_at) == ("Fermé · ouvre jeudi à 9h", datetime(2024, 12, 26, 9))
     assert status(HOLIDAYS, datetime(2024, 12, 25, 10)).state == "closed"
-    assert status(HOLIDAYS, datetime(2025, 5, 1, 10)).text == "Fermé · ouvre demain à 9h"
+    assert status(HOLIDAYS, datetime(2025, 5, 1, 10)).text == "Fermé · ouvre demain vendredi à 9h"
     assert status(HOLIDAYS, datetime(2025, 5, 2, 10)).text == "Ouvert · ferme à 17h"
 
 
@@ -116,13 +126,25 @@ def test_status_unknown_state_in_the_expression():
         (at(0, 15), "Open · closes at 5:30 pm"),
         (at(0, 10), "Open · closes at 12 pm"),
         (at(0, 12, 30), "Closed · opens at 2 pm"),
-        (at(0, 18), "Closed · opens tomorrow at 9 am"),
+        (at(0, 18), "Closed · opens tomorrow (Tuesday) at 9 am"),
         (at(5, 13), "Closed · opens Monday at 9 am"),
-        (at(6, 10), "Closed · opens tomorrow at 9 am"),
+        (at(6, 10), "Closed · opens tomorrow (Monday) at 9 am"),
     ],
 )
 def test_status_english(now, text):
     assert status(HOURS, now, lang="en").text == text
+
+
+def test_status_for_paper_writes_dates_never_tomorrow():
+    """A printed list is read on other days: the next change is written as a date."""
+    monday = at(0, 18)
+    assert status(HOURS, monday, absolute=True).text == f"Fermé · ouvre le mardi {monday.day + 1} {MONTH} à 9h"
+    assert status(HOURS, at(0, 10), absolute=True).text == f"Ouvert · ferme le lundi {monday.day} {MONTH} à 12h"
+    english = status(HOURS, monday, lang="en", absolute=True).text
+    assert english == f"Closed · opens on Tuesday {monday.day + 1} {MONTH_EN} at 9 am"
+    for now in (at(0, 7), at(0, 12, 30), at(5, 13), at(6, 10)):
+        text = status(HOURS, now, absolute=True).text
+        assert "demain" not in text and " à " in text and " le " in text
 
 
 def test_status_english_further_ahead():
@@ -260,3 +282,24 @@ def test_parsed_expressions_are_cached():
         is_open_at(f" {HOURS} ", at(0, hour))  # stripped first, so the same cache entry
     info = hours._parse.cache_info()
     assert (info.misses, info.hits) == (1, 5)
+
+
+def test_coming_week_groups_days_with_the_same_hours():
+    lines = coming_week(HOURS, MONDAY)
+    assert lines == [("Du lundi au vendredi", "9h – 12h, 14h – 17h30"), ("Samedi", "9h – 12h"), ("Dimanche", "Fermé")]
+    assert coming_week(HOURS, MONDAY, "en")[0] == ("Monday to Friday", "9 am – 12 pm, 2 pm – 5:30 pm")
+    assert coming_week("Mo 09:00-12:00; We 09:00-12:00", MONDAY)[:3] == [
+        ("Lundi", "9h – 12h"), ("Mardi", "Fermé"), ("Mercredi", "9h – 12h")]
+    assert coming_week("Sa,Su 10:00-12:00", MONDAY)[-1] == ("Samedi et dimanche", "10h – 12h")
+    assert coming_week(None, MONDAY) == [] and coming_week("n'importe quoi", MONDAY) == []
+
+
+def test_coming_week_takes_each_days_next_date():
+    # From Friday 27 December 2024: Monday is 30 December (open), Wednesday 1 January is a holiday.
+    lines = coming_week(HOLIDAYS, date(2024, 12, 27))
+    assert ("Mercredi", "Fermé") in lines and lines[0] == ("Lundi et mardi", "9h – 17h")
+
+
+def test_date_time_text_for_a_printed_page():
+    assert date_time_text(datetime(2026, 12, 2, 10, 5)) == "mercredi 2 décembre 2026 à 10h05"
+    assert date_time_text(datetime(2026, 12, 1, 9, 0), "en") == "Tuesday 1 December 2026 at 9 am"

@@ -131,7 +131,7 @@ def test_a_gone_venue_answers_410_with_its_name_and_neighbours(store_with_histor
     response = client.get("/lieu/aidants_connect:disparu")
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 410
-    assert "Point numérique disparu" in html and "n'est plus dans les listes publiées" in html
+    assert "Point numérique disparu" in html and "Ce lieu n'est plus dans nos listes." in html
     assert f"/lieu/{target['id']}" in html  # the nearest venues
     api = client.get("/api/venues/aidants_connect:disparu")
     body = api.get_json()

@@ -36,13 +36,14 @@ def test_commune_precision_venue_says_so_and_directions_use_the_address(client):
     venues = GeoPackageStore(settings.store_path).read("venues")
     approx = venues[venues["geocode_precision"] == "commune"].iloc[0]
     html = page(http, f"/lieu/{approx['id']}")
-    assert "Position approximative (centre de la commune) : l'itinéraire part de l'adresse." in html
+    assert ("Sur la carte, ce lieu est au centre de la ville, pas à sa vraie place. Le lien « Itinéraire » "
+            "utilise donc son adresse.") in html
     link = next(part for part in html.split('"') if part.startswith("https://www.openstreetmap.org/directions"))
     assert f"{approx['latitude']}" not in link and "to=" in link and "%20" in link  # the address text
     precise = venues[venues["geocode_precision"] == "source"].iloc[0]
     html = page(http, f"/lieu/{precise['id']}")
     assert f"to={precise['latitude']},{precise['longitude']}" in html
-    assert "Position approximative (centre" not in html
+    assert "au centre de la ville, pas à sa vraie place" not in html
 
 
 def test_cards_show_the_phone_or_how_to_reach_the_venue(client):
@@ -57,7 +58,7 @@ def test_cards_show_the_phone_or_how_to_reach_the_venue(client):
     store.write("venues", venues, store.info("venues"))
     html = page(http, "/?q=Orly&radius=1")
     assert 'Appeler : <a href="tel:+33148900000">01 48 90 00 00</a>' in html
-    assert 'Pas de téléphone ni d\'horaires connus. Pour les joindre : <a href="https://example.org"' in html
-    assert "Ni téléphone, ni horaires, ni site connus" in html
+    assert 'Nous n\'avons pas leur téléphone ni leurs horaires. Pour les contacter : <a href="https://example.org"' in html
+    assert "Nous n'avons pas leur téléphone, leurs horaires ni leur site internet." in html
     english = page(http, "/?q=Orly&radius=1&lang=en")
-    assert "No phone or opening hours known. To reach them:" in english
+    assert "We do not have their phone number or opening hours. To contact them:" in english

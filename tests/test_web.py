@@ -54,8 +54,8 @@ def test_results_are_sorted_by_distance_and_paged(client):
     html = client.get("/?lon=2.392&lat=48.787&rayon=10").get_data(as_text=True)
     distances = [float(d.replace(",", ".")) * (1000 if unit == "km" else 1)
                  for d, unit in re.findall(r'class="distance">([\d,]+) (k?m)', html)]  # fmt: skip
-    # Venues placed only at their commune's centre show no distance ("Position approximative").
-    assert distances == sorted(distances) and len(distances) + html.count("Position approximative") == 20
+    # Venues placed only at their commune's centre show no distance ("Placé au centre de la ville").
+    assert distances == sorted(distances) and len(distances) + html.count("Placé au centre de la ville") == 20
     page2 = client.get("/?lon=2.392&lat=48.787&rayon=10&page=2").get_data(as_text=True)
     assert not set(cards(html)) & set(cards(page2)) and 'start="21"' in page2
 
@@ -87,9 +87,9 @@ def test_english_pages(client):
 
 def test_unknown_place_and_choices(client):
     html = unescape(client.get("/?q=Marseille").get_data(as_text=True))
-    assert "Nous n'avons pas trouvé « Marseille »" in html
+    assert "Marseille n'est pas dans le territoire couvert (Grand-Orly Seine Bièvre)." in html
     html = client.get("/?q=Villeneuve").get_data(as_text=True)
-    assert "Plusieurs communes correspondent" in html and "Villeneuve-Saint-Georges" in html
+    assert "Plusieurs villes ont ce nom" in html and "Villeneuve-Saint-Georges" in html
 
 
 @pytest.mark.parametrize("query", ["/?lon=200&lat=1", "/?lon=2.3", "/?rayon=99", "/?service=Nope", "/?page=99999",
@@ -97,7 +97,7 @@ def test_unknown_place_and_choices(client):
 def test_bad_queries_get_a_clear_400(client, query):
     response = client.get(query)
     assert response.status_code == 400
-    assert "Demande incomprise" in response.get_data(as_text=True)
+    assert "Nous ne comprenons pas cette demande" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("query", ["bbox=1,2", "lon=2.39&lat=48.79&radius=10000000", "lon=999&lat=0", "limit=100000",
@@ -194,7 +194,7 @@ def test_reports_survive_a_new_harvest(settings, client):
 def test_empty_store_says_what_to_do(tmp_path, testdata):
     app = create_app(mirror_settings(tmp_path, testdata, "empty.gpkg"))
     html = unescape(app.test_client().get("/?q=Orly").get_data(as_text=True))
-    assert "Aucun lieu n'est encore chargé" in html and "python run.py harvest" in html
+    assert "Le site n'a pas encore la liste des lieux" in html and "python run.py harvest" in html
 
 
 def test_address_search_through_the_geocoder(settings, geocoder_server):
@@ -233,6 +233,6 @@ def test_address_search_when_the_geocoder_is_down(settings):
     places._DOWN_UNTIL[0] = 0.0
     down = settings.with_overrides(geocoding={"enabled": True, "url": "http://127.0.0.1:9/geocodage"})
     html = unescape(create_app(down).test_client().get("/?q=12 rue de la Paix").get_data(as_text=True))
-    assert "La recherche d'adresse n'est pas disponible" in html
+    assert "La recherche d'une adresse ne marche pas pour le moment." in html
     assert places._DOWN_UNTIL[0] > 0  # the next minute's pages do not ask again
     places._DOWN_UNTIL[0] = 0.0

@@ -106,6 +106,32 @@ def _layer_meta(settings: Settings, kind: str, info: dict, report: BuildReport, 
     }
 
 
+PLACE_NAMES = "ref_place_names"  # read by the finder (inclusion_map.web.places)
+
+
+def place_names(gazetteer) -> pd.DataFrame:
+    """One row per current commune of the reference list: code, nom, departement, codes_postaux
+    (joined by ``|``), ``lon``/``lat`` of a point inside its contour (WGS84 degrees, empty when no
+    contour was loaded for it) and ``in_territory``."""
+    communes = gazetteer.communes
+    by_commune: dict[str, list[str]] = {}
+    for postcode, codes in gazetteer.postcodes.items():
+        for code in codes:
+            by_commune.setdefault(code, []).append(postcode)
+    has_shape = communes.geometry.notna() & ~communes.geometry.is_empty
+    points = communes.geometry[has_shape].representative_point()
+    territory = gazetteer.territory
+    return pd.DataFrame({
+        "code": communes.index.astype(str),
+        "nom": communes["nom"].astype(str).to_numpy(),
+        "departement": communes["departement"].astype("string").to_numpy(),
+        "codes_postaux": ["|".join(sorted(by_commune.get(c, []))) for c in communes.index],
+        "lon": points.x.reindex(communes.index).to_numpy(),
+        "lat": points.y.reindex(communes.index).to_numpy(),
+        "in_territory": [territory.contains(c) for c in communes.index],
+    })  # fmt: skip
+
+
 def run_build(settings: Settings, session=None) -> BuildReport:
     """Build the territory layers from the configured sources (or the mirror folder)."""
     session = session or make_session(settings.http)
@@ -143,6 +169,10 @@ def run_build(settings: Settings, session=None) -> BuildReport:
             report.layers["iris"] = len(iris)
         elif settings.reference.iris_contours is not None and store.exists() and store.has("iris"):
             report.kept_previous.append("iris")
+        # Every commune of the reference list, in the territory or not, for the finder to answer
+        # « Paris n'est pas dans le territoire couvert » and name the nearest covered commune.
+        tx.write(PLACE_NAMES, place_names(gazetteer), {"title": "names of the reference list's communes",
+                                                       "internal": True})  # fmt: skip
         for layer, table in inputs.to_save.items():
             frame = gpd.GeoDataFrame(table, geometry="geometry", crs=4326) if "geometry" in table else table
             tx.write(layer, frame, {"title": f"last good copy of {layer[4:]}", "internal": True})

@@ -25,6 +25,27 @@ def now_local() -> datetime:
     return datetime.now(PARIS).replace(tzinfo=None)
 
 
+#: what is sent compressed: pages, styles, scripts, JSON and GeoJSON (the gap map's grid: 371 KB
+#: raw, 41 KB compressed); downloads in binary formats (GeoPackage, zip, PDF) are left as they are
+COMPRESSED_TYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+                    "application/geo+json", "image/svg+xml", "text/plain"]  # fmt: skip
+
+
+def _compression(app: Flask) -> None:
+    """Compress the answers (Flask-Compress: brotli, else gzip) unless ``INCLUSION_MAP_COMPRESS=0``
+    (to compare, or when a reverse proxy already compresses)."""
+    from flask_compress import Compress
+
+    app.config.update(
+        COMPRESS_REGISTER=os.environ.get("INCLUSION_MAP_COMPRESS", "1") != "0",
+        COMPRESS_MIMETYPES=COMPRESSED_TYPES,
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_ALGORITHM_STREAMING=["br", "gzip"],  # static files are sent as streams
+        COMPRESS_BR_LEVEL=5,
+    )
+    Compress(app)
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the application.
 
@@ -49,6 +70,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.json.ensure_ascii = False
     security.install(app)
+    security.install_static(app)  # versioned static addresses, kept a year by browsers
+    _compression(app)
     if settings.server.public_base_url:
         # Absolute links (OGC API, Link headers, the embed snippet, permalinks) from the configured
         # address, never from the Host header a client may forge.
@@ -61,12 +84,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .docs import bp as docs_bp
     from .downloads import bp as downloads_bp
     from .ogc import bp as ogc_bp
+    from .orientation import bp as orientation_bp
     from .public import bp as public_bp
     from .quality import bp as quality_bp
     from .report import bp as report_bp
+    from .service_pages import bp as service_pages_bp
 
     for blueprint in (public_bp, api_bp, docs_bp, downloads_bp, ogc_bp, auth_bp, quality_bp, coverage_bp,
-                      report_bp, corrections_bp):
+                      report_bp, corrections_bp, orientation_bp, service_pages_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

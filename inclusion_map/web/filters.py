@@ -114,6 +114,26 @@ def parse_search(args) -> Search:
     return s
 
 
+def active_filters(search: Search, lang: str) -> list[str]:
+    """The filters in force, in short words, for the one-line summary above the results."""
+    from . import i18n
+    from .hours_text import WORDS
+
+    days = WORDS[lang]["days"]
+    chosen = [i18n.value(v, lang) for v in (*search.services, *search.modalites, *search.publics)]
+    chosen += list(search.labels)
+    if search.free:
+        chosen.append(i18n.text("fi_filter_free", lang))
+    if search.open_mode == "maintenant":
+        chosen.append(i18n.text("fi_filter_open_now", lang))
+    elif search.open_mode == "jour" and search.day is not None:
+        day = days[search.day] + (f" {search.hour}" if search.hour else "")
+        chosen.append(i18n.text("fi_filter_open_on", lang, day=day))
+    if chosen or search.radius_km != DEFAULT_RADIUS_KM:
+        chosen.append(i18n.text("fi_filter_radius", lang, km=search.radius_km))
+    return chosen
+
+
 def page_url(args, **changes) -> str:
     """The current URL's query string with some parameters changed (``None`` removes one)."""
     pairs = [(k, v) for k, v in args.items(multi=True) if k not in changes]

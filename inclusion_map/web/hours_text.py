@@ -23,7 +23,8 @@ WORDS = {
     "fr": {
         "unknown": "Horaires inconnus", "always": "Ouvert 24 h/24", "shut": "Fermé pour le moment",
         "open": "Ouvert · ferme {}", "closed": "Fermé · ouvre {}", "day_closed": "Fermé", "midnight": "minuit",
-        "today": "à {t}", "tomorrow": "demain à {t}", "weekday": "{d} à {t}", "date": "le {d} à {t}",
+        "today": "à {t}", "tomorrow": "demain {d} à {t}", "weekday": "{d} à {t}", "date": "le {d} à {t}",
+        "absolute": "le {d} à {t}", "pair": "{first} et {last}", "range": "du {first} au {last}",
         "days": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
         "months": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
                    "octobre", "novembre", "décembre"),
@@ -31,7 +32,8 @@ WORDS = {
     "en": {
         "unknown": "Hours unknown", "always": "Open 24/7", "shut": "Closed for now",
         "open": "Open · closes {}", "closed": "Closed · opens {}", "day_closed": "Closed", "midnight": "midnight",
-        "today": "at {t}", "tomorrow": "tomorrow at {t}", "weekday": "{d} at {t}", "date": "on {d} at {t}",
+        "today": "at {t}", "tomorrow": "tomorrow ({d}) at {t}", "weekday": "{d} at {t}", "date": "on {d} at {t}",
+        "absolute": "on {d} at {t}", "pair": "{first} and {last}", "range": "{first} to {last}",
         "days": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
         "months": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                    "October", "November", "December"),
@@ -79,7 +81,7 @@ def _open_spans(oh, start: datetime, end: datetime) -> list[tuple[datetime, date
     return spans
 
 
-def _clock(t: time, lang: str) -> str:
+def clock(t: time, lang: str) -> str:
     """``9h``, ``17h30`` in French; ``9 am``, ``5:30 pm`` in English."""
     if lang == "fr":
         return f"{t.hour}h{t.minute:02d}" if t.minute else f"{t.hour}h"
@@ -91,25 +93,38 @@ def _end(moment: datetime, lang: str) -> tuple[date, str]:
     """Day and clock of the end of a span: one ending at 00:00 ends at midnight of the day before."""
     if moment.time() == time():
         return moment.date() - timedelta(days=1), WORDS[lang]["midnight"]
-    return moment.date(), _clock(moment.time(), lang)
+    return moment.date(), clock(moment.time(), lang)
 
 
-def _when(moment: datetime, now: datetime, lang: str, end: bool = False) -> str:
-    """``moment`` said from ``now``: "à 14h", "demain à 9h", "lundi à 9h", "le 5 janvier à 9h"."""
+def _date_words(day: date, lang: str, weekday: bool = False) -> str:
+    """« 5 janvier », « jeudi 3 décembre » (``weekday``), "3 December", "Thursday 3 December"."""
     words = WORDS[lang]
-    day, clock = _end(moment, lang) if end else (moment.date(), _clock(moment.time(), lang))
+    number = "1er" if lang == "fr" and day.day == 1 else str(day.day)
+    text = f"{number} {words['months'][day.month - 1]}"
+    return f"{words['days'][day.weekday()]} {text}" if weekday else text
+
+
+def _when(moment: datetime, now: datetime, lang: str, end: bool = False, absolute: bool = False) -> str:
+    """``moment`` said from ``now``: "à 14h", "demain jeudi à 9h", "lundi à 9h", "le 5 janvier à 9h".
+
+    ``absolute`` always writes the date ("le jeudi 3 décembre à 9h"): for paper, read on another
+    day than the one it was printed, where « demain » would be wrong.
+    """
+    words = WORDS[lang]
+    day, at = _end(moment, lang) if end else (moment.date(), clock(moment.time(), lang))
+    if absolute:
+        return words["absolute"].format(d=_date_words(day, lang, weekday=True), t=at)
     ahead = (day - now.date()).days
     if ahead <= 0:
-        return words["today"].format(t=clock)
+        return words["today"].format(t=at)
     if ahead == 1:
-        return words["tomorrow"].format(t=clock)
+        return words["tomorrow"].format(d=words["days"][day.weekday()], t=at)
     if ahead < 7:  # a weekday name is unambiguous only within the coming week
-        return words["weekday"].format(d=words["days"][day.weekday()], t=clock)
-    number = "1er" if lang == "fr" and day.day == 1 else str(day.day)
-    return words["date"].format(d=f"{number} {words['months'][day.month - 1]}", t=clock)
+        return words["weekday"].format(d=words["days"][day.weekday()], t=at)
+    return words["date"].format(d=_date_words(day, lang), t=at)
 
 
-def status(expr, now: datetime, lang: str = "fr") -> HoursStatus:
+def status(expr, now: datetime, lang: str = "fr", absolute: bool = False) -> HoursStatus:
     """Open or closed at ``now``, with when that changes, in a short sentence.
 
     Parameters
@@ -119,6 +134,8 @@ def status(expr, now: datetime, lang: str = "fr") -> HoursStatus:
     now : datetime
         Naive Europe/Paris wall time.
     lang : {"fr", "en"}
+    absolute : bool
+        Write the day of the next change as a date (for paper), never « demain » or « à 14h ».
 
     Returns
     -------
@@ -134,11 +151,11 @@ def status(expr, now: datetime, lang: str = "fr") -> HoursStatus:
         closes = spans[0][1]
         if closes >= now + LOOKAHEAD:
             return HoursStatus("open", words["always"])
-        return HoursStatus("open", words["open"].format(_when(closes, now, lang, end=True)), closes_at=closes)
+        return HoursStatus("open", words["open"].format(_when(closes, now, lang, end=True, absolute=absolute)), closes_at=closes)
     if not spans:
         return HoursStatus("closed", words["shut"])
     opens = spans[0][0]
-    return HoursStatus("closed", words["closed"].format(_when(opens, now, lang)), opens_at=opens)
+    return HoursStatus("closed", words["closed"].format(_when(opens, now, lang, absolute=absolute)), opens_at=opens)
 
 
 def _monday_start(monday: date) -> datetime:
@@ -161,7 +178,7 @@ def _week(expr: str, start: datetime, lang: str) -> tuple[DayHours, ...]:
         if parts == [(lo, hi)]:
             text = words["always"]
         elif parts:
-            text = ", ".join(f"{_clock(a.time(), lang)} – {_end(b, lang)[1]}" for a, b in parts)
+            text = ", ".join(f"{clock(a.time(), lang)} – {_end(b, lang)[1]}" for a, b in parts)
         elif any(state == UNKNOWN for _, _, state, _ in oh.intervals(lo, hi)):
             text = words["unknown"]  # "Sa unknown" is not "closed"
         else:
@@ -214,3 +231,53 @@ def opens_during(expr, day: int, start: time, end: time, monday: date) -> bool |
     if OPEN in states:
         return True
     return None if UNKNOWN in states else False
+
+
+def coming_days(today: date) -> list[date]:
+    """The next date of each weekday, Monday first, today included: the 7 days from ``today``."""
+    return [today + timedelta(days=(d - today.weekday()) % 7) for d in range(7)]
+
+
+def coming_week(expr, today: date, lang: str = "fr") -> list[tuple[str, str]]:
+    """The hours of the 7 days from ``today`` (Monday first, each day's next date, so a public
+    holiday of next week counts), consecutive days of the same hours on one line: « Du lundi au
+    vendredi : 9h – 12h », « Samedi et dimanche : Fermé ». For paper, read on the days after it is
+    printed.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(days, hours)`` lines, or ``[]`` when the hours are unknown.
+    """
+    words = _words(lang)
+    monday = today - timedelta(days=today.weekday())
+    this_week, next_week = week(expr, monday, lang), week(expr, monday + timedelta(days=7), lang)
+    if not this_week:
+        return []
+    texts = [(this_week if d >= today.weekday() else next_week)[d].text for d in range(7)]
+    lines, first = [], 0
+    days = words["days"]
+    for i in range(1, 8):
+        if i == 7 or texts[i] != texts[first]:
+            last = i - 1
+            if last == first:
+                label = days[first]
+            else:
+                label = words["pair" if last == first + 1 else "range"].format(first=days[first], last=days[last])
+            lines.append((label[0].upper() + label[1:], texts[first]))
+            first = i
+    return lines
+
+
+def date_words(day: date, lang: str = "fr", year: bool = False) -> str:
+    """« mardi 1er décembre » (« 1er » for the first), "Tuesday 8 December"; with the year if asked."""
+    _words(lang)
+    text = _date_words(day, lang, weekday=True)
+    return f"{text} {day.year}" if year else text
+
+
+def date_time_text(moment: datetime, lang: str = "fr") -> str:
+    """« mercredi 2 décembre 2026 à 10h05 », "Wednesday 2 December 2026 at 10:05 am"."""
+    _words(lang)  # an unsupported language raises
+    link = "à" if lang == "fr" else "at"
+    return f"{_date_words(moment.date(), lang, weekday=True)} {moment.year} {link} {clock(moment.time(), lang)}"

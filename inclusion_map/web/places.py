@@ -10,8 +10,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import shapely
+from rapidfuzz import fuzz, process
 
 from ..config import Settings
 from ..errors import GeocoderUnavailable
@@ -32,21 +34,55 @@ class Place:
     code_insee: str | None = None
 
 
+@dataclass(frozen=True)
+class Outside:
+    """A commune of the reference list that the territory does not cover."""
+
+    name: str
+    nearest: Place | None  # the covered commune nearest to it, when its position is known
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A commune a misspelt name may designate, with rapidfuzz's similarity (0–100)."""
+
+    place: Place
+    score: float
+    inside: bool  # in the territory (else a commune of the reference list outside it)
+
+
+#: A typo this close to one commune's name, and clearly closer than to any other, designates it
+#: (« Atis-Mons » → Athis-Mons scores 95); below, names are only suggested (« vouliez-vous dire »).
+FUZZY_SURE, FUZZY_MARGIN, FUZZY_SUGGEST, INSIDE_BONUS = 88.0, 6.0, 72.0, 3.0
+
+
+def _inside_score(query: str, name: str, **kwargs) -> float:
+    """Similarity of a folded query to a folded name of the territory: the whole name with words in
+    any order, or (for five letters or more) the part of the name the query is closest to."""
+    whole = fuzz.token_sort_ratio(query, name, **kwargs)
+    return max(whole, fuzz.partial_ratio(query, name, **kwargs)) if len(query) >= 5 else whole
+_COLUMNS = ["nom", "key", "codes_postaux", "lon", "lat"]
+PLACE_NAMES = "ref_place_names"  # written by the build (inclusion_map.geo.build.place_names)
+
+
 class AddressSearchUnavailable(Exception):
     """The geocoder could not be reached or did not answer usefully."""
 
 
 @dataclass
 class Gazette:
-    """The territory's communes: folded names, postcodes and a point inside each."""
+    """The territory's communes (folded names, postcodes and a point inside each) and the names of
+    the reference list's communes outside it."""
 
-    table: pd.DataFrame  # index code; nom, key, codes_postaux, lon, lat
+    table: pd.DataFrame  # index code; nom, key, codes_postaux, lon, lat (WGS84 degrees)
     area: object | None  # union of the contours, for "is this address in the territory"
+    outside: pd.DataFrame | None = None  # same columns; lon/lat empty where no contour was loaded
+    territory: str = ""  # the territory's name, as the build resolved it
 
     @classmethod
     def load(cls, store: GeoPackageStore) -> Gazette:
         if not (store.exists() and store.has("communes")):
-            return cls(pd.DataFrame(columns=["nom", "key", "codes_postaux", "lon", "lat"]), None)
+            return cls(pd.DataFrame(columns=_COLUMNS), None)
         frame = store.read("communes", columns=["code", "nom", "codes_postaux"])
         frame = frame[frame.geometry.notna()]
         points = frame.geometry.representative_point()
@@ -54,7 +90,8 @@ class Gazette:
                               "codes_postaux": frame.get("codes_postaux", pd.Series(None, index=frame.index))
                               .fillna("").to_numpy(), "lon": points.x.to_numpy(), "lat": points.y.to_numpy()},
                              index=frame["code"].to_numpy())  # fmt: skip
-        return cls(table, shapely.union_all(frame.geometry.values))
+        name = str((store.meta().get("communes") or {}).get("territory") or "")
+        return cls(table, shapely.union_all(frame.geometry.values), _outside_names(store, table.index), name)
 
     def search(self, query: str) -> list[Place]:
         """Communes matching a name (exact, then prefix, then contained) or a postcode."""
@@ -73,8 +110,85 @@ class Gazette:
                 return [Place(r.nom, r.lon, r.lat, "commune", code) for code, r in hits.sort_values("nom").iterrows()]
         return []
 
+    def guesses(self, query: str, limit: int = 5) -> list[Guess]:
+        """Communes whose name is close to a misspelt ``query`` (accents, hyphens, case and word
+        order ignored), inside the territory or out, best first, at least :data:`FUZZY_SUGGEST`."""
+        key = fold(query)
+        if len(key) < 3 or any(ch.isdigit() for ch in key):  # addresses and postcodes are not names
+            return []
+        found: list[Guess] = []
+        for frame, inside in ((self.table, True), (self.outside, False)):
+            if frame is None or not len(frame):
+                continue
+            # The territory's names are also matched by their beginning (« Chevily » is Chevilly-Larue)
+            # and weigh a little more: people look for the communes the site covers.
+            scorer = _inside_score if inside else fuzz.token_sort_ratio
+            hits = process.extract(key, frame["key"].tolist(), scorer=scorer, score_cutoff=FUZZY_SUGGEST,
+                                   limit=limit)  # fmt: skip
+            for _, score, i in hits:
+                code, row = frame.index[i], frame.iloc[i]
+                place = Place(row["nom"], row["lon"], row["lat"], "commune", code)
+                found.append(Guess(place, min(100.0, score + INSIDE_BONUS) if inside else score, inside))
+        found.sort(key=lambda g: (-g.score, not g.inside, g.place.label))
+        return found[:limit]
+
+    def sure_guess(self, query: str) -> Guess | None:
+        """The one commune a misspelt name clearly designates (see :data:`FUZZY_SURE`), or ``None``."""
+        found = self.guesses(query)
+        if not found or found[0].score < FUZZY_SURE:
+            return None
+        # A very close name needs a smaller lead (« Vitri sur Seine »: Vitry 96, Ivry 91).
+        margin = FUZZY_MARGIN - 2 if found[0].score >= FUZZY_SURE + 5 else FUZZY_MARGIN
+        if len(found) > 1 and found[1].place.label != found[0].place.label \
+                and found[0].score - found[1].score < margin:  # fmt: skip
+            return None
+        return found[0]
+
+    def outside_match(self, query: str) -> Outside | None:
+        """The commune outside the territory that ``query`` names exactly (or by a postcode)."""
+        if self.outside is None or not len(self.outside):
+            return None
+        q = (query or "").strip()
+        if re.fullmatch(r"\d{5}", q):
+            hits = self.outside[self.outside["codes_postaux"].str.split("|").map(lambda pcs: q in pcs)]
+        else:
+            hits = self.outside[self.outside["key"] == fold(q)] if fold(q) else self.outside.iloc[0:0]
+        if not len(hits):
+            return None
+        row = hits.iloc[0]
+        return self.outside_place(row["nom"], row["lon"], row["lat"])
+
+    def outside_place(self, name: str, lon, lat) -> Outside:
+        """A place outside the territory, with the covered commune nearest to it when placed."""
+        known = lon is not None and lat is not None and not (pd.isna(lon) or pd.isna(lat))
+        return Outside(name, self.nearest(float(lon), float(lat)) if known else None)
+
+    def nearest(self, lon: float, lat: float) -> Place | None:
+        """The territory's commune whose inner point is nearest to ``(lon, lat)`` (WGS84 degrees;
+        distances on a local plane, which is all a choice between neighbours needs)."""
+        if not len(self.table):
+            return None
+        dx = (self.table["lon"].to_numpy(float) - lon) * np.cos(np.radians(lat))
+        dy = self.table["lat"].to_numpy(float) - lat
+        i = int(np.argmin(dx * dx + dy * dy))
+        row = self.table.iloc[i]
+        return Place(row["nom"], row["lon"], row["lat"], "commune", self.table.index[i])
+
     def contains(self, lon: float, lat: float) -> bool:
         return self.area is not None and bool(shapely.contains_xy(self.area, lon, lat))
+
+
+def _outside_names(store: GeoPackageStore, inside) -> pd.DataFrame | None:
+    """The reference list's communes outside the territory, from the build's ``ref_place_names``."""
+    if not store.has(PLACE_NAMES):
+        return None
+    names = store.read(PLACE_NAMES)
+    names = names[~names["code"].astype(str).isin(set(inside))]
+    return pd.DataFrame({"nom": names["nom"].to_numpy(), "key": names["nom"].map(fold).to_numpy(),
+                         "codes_postaux": names["codes_postaux"].fillna("").to_numpy(),
+                         "lon": pd.to_numeric(names["lon"], errors="coerce").to_numpy(),
+                         "lat": pd.to_numeric(names["lat"], errors="coerce").to_numpy()},
+                        index=names["code"].astype(str).to_numpy())  # fmt: skip
 
 
 def gazette(store_path: Path) -> Gazette:

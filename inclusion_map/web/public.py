@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -10,10 +11,18 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 
 from ..errors import BadRequest
 from . import i18n, moved, now_local, render_cache, security
-from .filters import LABELS_SHOWN, PAGE_SIZE, RADII_KM, keep_presentation, page_url, parse_search
-from .hours_text import status, week
+from .filters import (
+    LABELS_SHOWN,
+    PAGE_SIZE,
+    RADII_KM,
+    active_filters,
+    keep_presentation,
+    page_url,
+    parse_search,
+)
+from .hours_text import coming_week, date_time_text, status, week
 from .mapview import results_map
-from .places import AddressSearchUnavailable, Place, address_search, gazette
+from .places import AddressSearchUnavailable, Outside, Place, address_search, gazette
 from .render_cache import store_stamp
 from .reports_store import ReportStore
 from .venue_index import get_index
@@ -23,6 +32,7 @@ bp = Blueprint("public", __name__)
 REPORTS_PER_HOUR = 5
 MESSAGE_MAX = 2000
 CONTACT_MAX = 200
+PRINT_COUNTS = (5, 10, 20)
 
 
 def _settings():
@@ -36,30 +46,81 @@ def _communes_matching(store_path: str, stamp: tuple[int, int] | None, query: st
     return tuple(gazette(Path(store_path)).search(query))
 
 
-def _resolve_place(search) -> tuple[Place | None, list[Place], str | None, bool]:
-    """The place to search around, or the communes to choose from, or a message; and whether that
-    answer came from the URL and the store alone (not from the geocoder, which may answer otherwise
-    in a minute)."""
+@dataclass
+class Resolution:
+    """What a search names: a place to search around, or communes to choose from, or a message.
+
+    ``offline`` says the answer came from the URL and the store alone (not from the geocoder,
+    which may answer otherwise in a minute), so that the page may be kept and served again.
+    """
+
+    place: Place | None = None
+    choices: list[Place] = field(default_factory=list)
+    message: str | None = None
+    offline: bool = True
+    corrected_from: str | None = None  # the visitor's words when ``place`` is the commune a typo means
+    suggestions: list[Place] = field(default_factory=list)  # « vouliez-vous dire »
+    outside: Outside | None = None  # a commune the territory does not cover
+
+
+def territory_name() -> str:
+    """The territory's name as the build resolved it (else the configuration's, else its kind)."""
+    settings = _settings()
+    return gazette(settings.store_path).territory or settings.territory.name or settings.territory.kind
+
+
+def resolve(search) -> Resolution:
+    """Where to search: a position, a commune or postcode of the territory (typos forgiven), an
+    address through the geocoder; or why not (outside the territory, unknown, geocoder down)."""
     if search.lon is not None:
         label = "Votre position" if g.lang == "fr" else "Your position"
-        return Place(label, search.lon, search.lat, "position"), [], None, True
+        return Resolution(Place(label, search.lon, search.lat, "position"))
     if not search.q:
-        return None, [], None, True
+        return Resolution()
     settings = _settings()
     found = list(_communes_matching(str(settings.store_path), store_stamp(settings.store_path), search.q))
     if len(found) == 1 or (found and found[0].kind == "commune" and i18n.fold_eq(found[0].label, search.q)):
-        return found[0], [], None, True
+        return Resolution(found[0])
     if found:
-        return None, found[:20], None, True
+        return Resolution(choices=found[:20])
+    places = gazette(settings.store_path)
+    if (outside := places.outside_match(search.q)) is not None:
+        return _outside(outside, True)
+    if (guess := places.sure_guess(search.q)) is not None:
+        if guess.inside:
+            return Resolution(guess.place, corrected_from=search.q)
+        return _outside(places.outside_place(guess.place.label, guess.place.lon, guess.place.lat), True)
+    offline = True
     if settings.geocoding.enabled and not search.q.isdigit():
+        offline = False
         try:
             hits = address_search(search.q, settings)
         except AddressSearchUnavailable:
-            return None, [], i18n.text("address_offline", g.lang), False
-        if hits and gazette(settings.store_path).contains(hits[0].lon, hits[0].lat):
-            return hits[0], [], None, False
-        return None, [], i18n.text("unknown_place", g.lang, q=search.q), False
-    return None, [], i18n.text("unknown_place", g.lang, q=search.q), True
+            hits = None
+        if hits and places.contains(hits[0].lon, hits[0].lat):
+            return Resolution(hits[0], offline=False)
+        if hits:
+            return _outside(places.outside_place(hits[0].label, hits[0].lon, hits[0].lat), False)
+        if hits is None and not places.guesses(search.q):
+            return Resolution(message=i18n.text("fi_address_offline", g.lang, territory=territory_name()),
+                              offline=False)  # fmt: skip
+    suggestions = [guess.place for guess in places.guesses(search.q) if guess.inside]
+    if suggestions:
+        return Resolution(suggestions=suggestions, offline=offline,
+                          message=i18n.text("fi_did_you_mean", g.lang, q=search.q))  # fmt: skip
+    return Resolution(message=i18n.text("fi_unknown", g.lang, q=search.q, territory=territory_name()),
+                      offline=offline)  # fmt: skip
+
+
+def _outside(outside: Outside, offline: bool) -> Resolution:
+    message = i18n.text("fi_outside", g.lang, place=outside.name, territory=territory_name())
+    return Resolution(message=message, outside=outside, offline=offline)
+
+
+def _resolve_place(search) -> tuple[Place | None, list[Place], str | None, bool]:
+    """:func:`resolve` as ``(place, choices, message, offline)``: choices include suggestions."""
+    found = resolve(search)
+    return found.place, found.choices or found.suggestions, found.message, found.offline
 
 
 @bp.get("/")
@@ -75,20 +136,35 @@ def home():
         return ready
     search = parse_search(request.args)
     index = get_index(store_path)
-    place, choices, message, offline = _resolve_place(search)
+    found = resolve(search)
+    place, printing = found.place, request.args.get("print") == "1"
+    # On paper, the nearest 5 (one A4 page) or 10 (two pages) places, or the page on screen.
+    count = request.args.get("nombre", "")
+    if printing and count not in ("", *map(str, PRINT_COUNTS)):
+        raise BadRequest(f"nombre « {count[:10]} » must be one of {', '.join(map(str, PRINT_COUNTS))}")
+    limit = int(count) if printing and count else PAGE_SIZE
     result, items, parts = None, [], None
     if place is not None:
         result = index.query(lon=place.lon, lat=place.lat, radius_m=search.radius_km * 1000,
-                             open_at=search.open_at(now), limit=PAGE_SIZE, offset=(search.page - 1) * PAGE_SIZE,
+                             open_at=search.open_at(now), limit=limit, offset=(search.page - 1) * PAGE_SIZE,
                              **search.query_kwargs())  # fmt: skip
         items = [decorate(item, now, g.lang) for item in result.items]
-        if request.args.get("print") != "1":
+        if printing:
+            # Paper is read on later days: dates instead of « demain », and each place's week.
+            for item in items:
+                item["status"] = status(item.get("horaires"), now, g.lang, absolute=True)
+                item["week_lines"] = coming_week(item.get("horaires"), now.date(), g.lang)
+        else:
             parts = results_map(place.lon, place.lat, zoom=14 if search.radius_km <= 2 else 13)
+    communes = gazette(store_path).table
     return render_cache.render(
-        "home.html", key if offline else None, search=search, place=place, choices=choices, message=message,
-        result=result, items=items, map=parts, empty=len(index) == 0, radii=RADII_KM,
-        labels_shown=LABELS_SHOWN, page_size=PAGE_SIZE, page_url=lambda **c: page_url(request.args, **c),
-        keep=keep_presentation(request.args), vocab=i18n.VOCAB,
+        "home.html", key if found.offline else None, search=search, place=place, found=found,
+        choices=found.choices, message=found.message, result=result, items=items, map=parts,
+        empty=len(index) == 0, radii=RADII_KM, labels_shown=LABELS_SHOWN, page_size=PAGE_SIZE,
+        page_url=lambda **c: page_url(request.args, **c), keep=keep_presentation(request.args),
+        vocab=i18n.VOCAB, territory=territory_name(), covered=sorted(communes["nom"]) if len(communes) else [],
+        active_filters=active_filters(search, g.lang), edit_filters=request.args.get("filtres") == "1",
+        printed_on=date_time_text(now, g.lang), home_url=url_for("public.home", _external=True),
     )  # fmt: skip
 
 
@@ -97,6 +173,12 @@ def venue(venue_id: str):
     record = get_index(_settings().store_path).get(venue_id)
     if record is None:
         return _moved_or_gone(venue_id)
+    return _venue_page(record)
+
+
+def _venue_page(record: dict, form: dict | None = None, form_error: dict | None = None) -> str:
+    """A venue's page; with ``form`` and ``form_error``, its error-report form as the person sent
+    it, with what to fix on each field."""
     now = now_local()
     monday = date.today() - timedelta(days=date.today().weekday())
     item = decorate(record, now, g.lang)
@@ -105,7 +187,7 @@ def venue(venue_id: str):
                                            {name: cfg.title for name, cfg in _settings().sources.items()}),
                            kinds=i18n.REPORT_KINDS, thanks=_digits(request.args.get("merci")), split=split,
                            keep=keep_presentation(request.args), status_now=status(record.get("horaires"), now, g.lang),
-                           form=None, form_error=None)  # fmt: skip
+                           form=form, form_error=form_error)  # fmt: skip
 
 
 def _moved_or_gone(venue_id: str):
@@ -131,15 +213,24 @@ def report(venue_id: str):
     if record is None:
         abort(404)
     form = request.form
-    if not security.csrf_ok(form.get("csrf")):
-        raise BadRequest("the form has expired; reload the page and send it again")
     if form.get("site"):  # the spam trap, hidden from people, filled by robots
         return redirect(url_for("public.venue", venue_id=venue_id, merci="0", **keep_presentation(request.args)))
     kind, message, contact = form.get("kind", ""), form.get("message", "").strip(), form.get("contact", "").strip()
+    # What is wrong is said on the field, in the page's language, with what the person wrote kept
+    # (an expired page too: the form comes back with a fresh token, ready to send again).
+    errors = {}
+    if not security.csrf_ok(form.get("csrf")):
+        errors["form"] = i18n.text("fi_report_expired", g.lang)
     if kind not in i18n.REPORT_KINDS:
-        raise BadRequest("choose what is wrong in the list")
-    if not 3 <= len(message) <= MESSAGE_MAX or len(contact) > CONTACT_MAX:
-        raise BadRequest(f"the message must hold 3 to {MESSAGE_MAX} characters, the contact at most {CONTACT_MAX}")
+        errors["kind"] = i18n.text("fi_report_kind", g.lang)
+    if not 3 <= len(message) <= MESSAGE_MAX:
+        errors["message"] = i18n.text("fi_report_message", g.lang)
+    if len(contact) > CONTACT_MAX:
+        errors["contact"] = i18n.text("fi_report_contact", g.lang)
+    if errors:
+        sent = {"kind": kind, "message": form.get("message", "")[: MESSAGE_MAX * 2],
+                "contact": form.get("contact", "")[: CONTACT_MAX * 2]}  # fmt: skip
+        return _venue_page(record, sent, errors), 400
     store = ReportStore(reports_path(settings))
     client = security.client_key(current_app.config["SECRET_KEY"])
     # Counted and stored in one transaction: parallel posts cannot all pass the same count.
@@ -168,7 +259,7 @@ def embed_help():
     snippet = None
     if chosen:
         if chosen not in communes.index:
-            raise BadRequest(f"unknown commune code « {chosen[:10]} »")
+            raise i18n.public_error("sp_err_unknown_commune", g.lang, code=chosen[:10])
         src = url_for("public.home", q=communes.at[chosen, "nom"], embed="1", lang=g.lang, _external=True)
         title = i18n.text("site_name", g.lang)
         snippet = (f'<iframe src="{src}" title="{title}" width="100%" height="640" loading="lazy" '

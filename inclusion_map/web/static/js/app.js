@@ -61,12 +61,34 @@
   if (!isNaN(here[0])) {
     L.circleMarker(here, { radius: 10, color: "#1b1b1b", weight: 3, fill: false, interactive: false }).addTo(map);
   }
-  var cluster = L.markerClusterGroup({ showCoverageOnHover: false });
+  // A cluster is a button: its name says how many places it holds and what pressing it does
+  // (« 2 lieux — agrandir »), not only the bare number drawn on it.
+  var texts = window.inclusionMapTexts || {};
+  var ClusterIcon = L.DivIcon.extend({
+    createIcon: function (old) {
+      var icon = L.DivIcon.prototype.createIcon.call(this, old);
+      icon.setAttribute("aria-label", this.options.label);
+      return icon;
+    }
+  });
+  var cluster = L.markerClusterGroup({
+    showCoverageOnHover: false,
+    iconCreateFunction: function (group) {
+      var n = group.getChildCount();
+      var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+      var label = n === 1 ? texts.map_cluster_one : (texts.map_cluster_many || "{n}").replace("{n}", String(n));
+      // The count is a number we computed: no text of the data goes into the icon's HTML.
+      return new ClusterIcon({ html: "<div><span aria-hidden=\"true\">" + Number(n) + "</span></div>",
+                               className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40),
+                               label: label || String(n) });
+    }
+  });
   map.addLayer(cluster);
   var filters = ["service", "modalite", "public", "label"];
-  var colour = function (labels) {
-    if (labels.indexOf("France Services") >= 0) { return "#000091"; }
-    if (labels.indexOf("Conseiller numérique") >= 0) { return "#b45309"; }
+  // Colours by the standard's own values (never by the page's language: « labels » are translated).
+  var colour = function (networks) {
+    if (networks.indexOf("France Services") >= 0) { return "#000091"; }
+    if (networks.indexOf("Conseillers numériques") >= 0) { return "#b45309"; }
     return "#15803d";
   };
   var popup = function (props) {
@@ -99,7 +121,7 @@
           seen[f.id] = true;
           var c = f.geometry.coordinates;
           var marker = L.circleMarker([c[1], c[0]], { radius: 8, color: "#fff", weight: 2, fillOpacity: 1,
-                                                      fillColor: colour(f.properties.labels || []) });
+                                                      fillColor: colour(f.properties.dispositif_programmes_nationaux || "") });
           marker.bindPopup(popup(f.properties));
           cluster.addLayer(marker);
         });
