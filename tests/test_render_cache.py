@@ -14,8 +14,8 @@ from datetime import datetime
 
 import pytest
 
-from inclusion_map.geo.build import run_build
 from inclusion_map.harvest.pipeline import run_harvest
+from inclusion_map.territory.build import run_build
 from inclusion_map.web import create_app, mapview, public, render_cache
 from inclusion_map.web.render_cache import NONCE, Jobs, Pending
 from tests.conftest import mirror_settings
@@ -157,7 +157,7 @@ def test_results_map_is_folium_map_with_its_centre():
     ids = re.compile(r"(map|tile_layer)_[0-9a-f]{32}")
     for lon, lat, zoom in ((2.39, 48.79, 14), (2.4012345, 48.7654321, 13), (55.45, -20.88, 12)):
         ours = mapview.results_map(lon, lat, zoom)
-        html, script, _ = mapview._folium_map(lon, lat, zoom)
+        html, script, _ = mapview._folium_map(lon, lat, zoom, "fr")
         assert ids.sub("ID", ours.script) == ids.sub("ID", script) and ids.sub("ID", ours.html) == ids.sub("ID", html)
         assert f"center: [{lat}, {lon}]" in ours.script
     assert mapview.results_map(2.0, 48.0).name == mapview.results_map(2.5, 48.5).name  # built once per zoom
