@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("INCLUSION_MAP_QUIET", "1")
 
 from inclusion_map.config import load_settings  # noqa: E402
-from inclusion_map.geo.build import run_build  # noqa: E402
 from inclusion_map.store import GeoPackageStore  # noqa: E402
+from inclusion_map.territory.build import run_build  # noqa: E402
 
 GOAL_S = 15.0
 

@@ -2,7 +2,7 @@
 
 Reads every real file through its harvester (mirror mode, no network), then places the records as
 a harvest of the whole country does (:func:`inclusion_map.locate.place` with the gazetteer of
-:func:`inclusion_map.geo.boundaries.load_gazetteer`: the national commune list and the 2018
+:func:`inclusion_map.territory.boundaries.load_gazetteer`: the national commune list and the 2018
 commune contours of every département, ``geo/communes-2018/``; geocoding off, so a record
 without coordinates takes another source's point of its address, else its commune's centre) and
 keeps the records a harvest keeps (schema-valid). Commune codes and ``geocode_precision`` are then
@@ -47,10 +47,10 @@ os.environ.setdefault("INCLUSION_MAP_QUIET", "1")
 from inclusion_map import dedupe, schema  # noqa: E402
 from inclusion_map._http import make_session  # noqa: E402
 from inclusion_map.config import load_settings  # noqa: E402
-from inclusion_map.geo.boundaries import load_gazetteer  # noqa: E402
 from inclusion_map.harvest import build  # noqa: E402
 from inclusion_map.harvest.pipeline import COLUMNS  # noqa: E402
 from inclusion_map.locate import address_key, place  # noqa: E402
+from inclusion_map.territory.boundaries import load_gazetteer  # noqa: E402
 
 SOURCES = ("conseillers_numeriques", "data_inclusion", "france_services", "aidants_connect", "standard")
 #: the last commit of inclusion_map/dedupe.py before the new signals

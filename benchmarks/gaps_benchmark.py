@@ -36,13 +36,14 @@ os.environ.setdefault("INCLUSION_MAP_QUIET", "1")
 
 from inclusion_map._http import make_session  # noqa: E402
 from inclusion_map.config import load_settings  # noqa: E402
-from inclusion_map.geo.build import run_build  # noqa: E402
-from inclusion_map.geo.coverage import nearest  # noqa: E402
-from inclusion_map.geo.gaps import GapOptions, add_supply, demand_points, load_venues, load_zones  # noqa: E402
-from inclusion_map.geo.gaps_output import run_gaps  # noqa: E402
+from inclusion_map.gaps.analysis import GapOptions  # noqa: E402
+from inclusion_map.gaps.demand import add_supply, demand_points, load_venues, load_zones  # noqa: E402
+from inclusion_map.gaps.distances import nearest  # noqa: E402
+from inclusion_map.gaps.output import run_gaps  # noqa: E402
 from inclusion_map.harvest import build  # noqa: E402
 from inclusion_map.harvest.pipeline import run_harvest  # noqa: E402
 from inclusion_map.store import GeoPackageStore  # noqa: E402
+from inclusion_map.territory.build import run_build  # noqa: E402
 
 SOURCES = ("conseillers_numeriques", "data_inclusion", "france_services", "aidants_connect", "standard")
 OPTIONS = GapOptions(slot="Sa 09:00-12:00", suggest=3)

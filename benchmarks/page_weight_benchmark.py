@@ -84,9 +84,9 @@ def settings_for(folder: Path, data: Path, store: Path | None = None):
 
 def build_store(folder: Path, data: Path) -> Path:
     """Harvest, build and analyse the territory from the mirror into ``folder/store.gpkg``."""
-    from inclusion_map.geo.build import run_build
-    from inclusion_map.geo.gaps_output import run_gaps
+    from inclusion_map.gaps.output import run_gaps
     from inclusion_map.harvest.pipeline import run_harvest
+    from inclusion_map.territory.build import run_build
 
     settings = settings_for(folder, data)
     started = time.perf_counter()

@@ -215,7 +215,7 @@ def harvest(sources, mirror, then_build, accept, config_path):
 
 def _gaps_and_print(settings) -> None:
     """The gap analysis with its default options (the report and the gap exports read it)."""
-    from .geo.gaps_output import run_gaps
+    from .gaps.output import run_gaps
 
     result, files = run_gaps(settings)
     console.print(f"Gap analysis written: {len(result.zones)} zones, {len(result.grid)} grid cells "
@@ -223,13 +223,13 @@ def _gaps_and_print(settings) -> None:
 
 
 def _build_and_print(settings) -> None:
-    from .geo.build import run_build
+    from .territory.build import run_build
 
     _print_build(run_build(settings))
 
 
 def _print_build(report) -> None:
-    from .geo.build_report import inputs_table, summary_table
+    from .territory.build_report import inputs_table, summary_table
 
     console.print(inputs_table(report))
     console.print(summary_table(report))
@@ -341,8 +341,8 @@ def _lonlat(values: tuple[str, ...], option: str) -> tuple[tuple[float, float], 
 @_friendly
 def gaps(service, subterritory, threshold_min, slot, suggest, candidates, close, add, top, config_path):
     """Coverage gaps: distance and walking time to help, accessibility, priorities, where to act."""
-    from .geo.gaps import GapOptions
-    from .geo.gaps_output import priority_table, run_gaps
+    from .gaps.analysis import GapOptions
+    from .gaps.output import priority_table, run_gaps
 
     settings = _settings(config_path)
     options = GapOptions(service=service, subterritory=subterritory, threshold_min=threshold_min, slot=slot, suggest=suggest,

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import GeocoderUnavailable
-from .geo.boundaries import Gazetteer
 from .geocode import Address, Geocoder
+from .territory.boundaries import Gazetteer
 from .vocab import fold
 
 PRECISE = ("source", "adresse", "adresse d'une autre source", "équipe")

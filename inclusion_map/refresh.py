@@ -17,9 +17,9 @@ class Refreshed:
 
 def refresh(settings: Settings) -> Refreshed:
     """Harvest, build and analyse; a step that fails raises and leaves the later layers as they were."""
-    from .geo.build import run_build
-    from .geo.gaps_output import run_gaps
+    from .gaps.output import run_gaps
     from .harvest.pipeline import run_harvest
+    from .territory.build import run_build
 
     harvest = run_harvest(settings)
     build = run_build(settings)

@@ -317,8 +317,8 @@ def at_once(client, urls: list[str]) -> list:
 
 def harvested_and_built(folder: Path, testdata: Path):
     """Settings of a store harvested and built offline from the real files (mirror mode) in ``folder``."""
-    from inclusion_map.geo.build import run_build
     from inclusion_map.harvest.pipeline import run_harvest
+    from inclusion_map.territory.build import run_build
 
     settings = mirror_settings(folder, testdata)
     run_harvest(settings)

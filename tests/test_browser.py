@@ -36,9 +36,9 @@ from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from inclusion_map.config import load_settings  # noqa: E402
-from inclusion_map.geo.build import run_build  # noqa: E402
 from inclusion_map.harvest.pipeline import run_harvest  # noqa: E402
 from inclusion_map.store import GeoPackageStore  # noqa: E402
+from inclusion_map.territory.build import run_build  # noqa: E402
 from inclusion_map.web import create_app  # noqa: E402
 from inclusion_map.web.reports_store import ReportStore  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
@@ -315,7 +315,8 @@ def test_filter_updates_the_url_and_back_restores_the_results(page):
     after_status = results_status(page)
     n_before, n_after = (int(s.split(" ")[0]) for s in (before_status, after_status))
     assert 0 < n_after < n_before, (before_status, after_status)
-    expect(page.locator("details.filters")).to_have_attribute("open", "")
+    # Applied, the filters fold away (the results come first) and stay chosen in the form.
+    expect(page.locator("details.filters")).not_to_have_attribute("open", "")
     expect(page.locator("details.filters summary")).to_have_text("Filtres (1)")
     expect(page.get_by_label(SERVICE, exact=True)).to_be_checked()
     filtered_titles = card_titles(page)

@@ -28,7 +28,7 @@ PASSWORD = "organiser password 42"  # a test account in the module's temporary s
 @pytest.fixture(scope="module", autouse=True)
 def analysed(site):
     """The gap layers for the report, and an organiser account."""
-    from inclusion_map.geo.gaps_output import run_gaps
+    from inclusion_map.gaps.output import run_gaps
     from inclusion_map.web.auth import OrganiserStore
 
     settings = site["settings"]

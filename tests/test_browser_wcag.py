@@ -43,7 +43,7 @@ CONTRAST = """
 @pytest.fixture(scope="module", autouse=True)
 def analysed(site):
     """The gap layers, which the report needs."""
-    from inclusion_map.geo.gaps_output import run_gaps
+    from inclusion_map.gaps.output import run_gaps
 
     run_gaps(site["settings"])
 

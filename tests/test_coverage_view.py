@@ -14,8 +14,8 @@ from html import unescape
 
 import pytest
 
-from inclusion_map.geo.build import run_build
 from inclusion_map.harvest.pipeline import run_harvest
+from inclusion_map.territory.build import run_build
 from inclusion_map.web import coverage_view, create_app
 from tests.conftest import at_once, mirror_settings
 

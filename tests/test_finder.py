@@ -193,3 +193,10 @@ def test_a_report_message_too_long_keeps_the_choice(client):
     html = unescape(sent.get_data(as_text=True))
     assert sent.status_code == 400 and "Choisissez ce qui ne va pas dans la liste." in html
     assert 'id="kind-error"' in html and 'id="message-error"' in html
+
+
+def test_the_printed_list_says_where_to_find_it_again(client):
+    paper = page(client, "/?q=Vitry-sur-Seine&gratuit=1&print=1&nombre=5")
+    found = re.search(r"Retrouvez cette liste sur internet : (\S+)</p>", paper).group(1)
+    assert found == "http://localhost/?q=Vitry-sur-Seine&gratuit=1" and paper.count('class="card print-card"') <= 5
+    assert client.get("/?q=Orly&print=1&nombre=7").status_code == 400

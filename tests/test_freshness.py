@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from inclusion_map.freshness import month_text, period_text
-from inclusion_map.geo.build import run_build
-from inclusion_map.geo.gaps_output import run_gaps
+from inclusion_map.gaps.output import run_gaps
 from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.store import GeoPackageStore
+from inclusion_map.territory.build import run_build
 from inclusion_map.web import create_app
 from tests.conftest import mirror_settings
 

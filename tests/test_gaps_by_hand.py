@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from inclusion_map.errors import BadRequest
-from inclusion_map.geo.coverage import Walk, band_weights, e2sfca, nearest, weighted_mean
-from inclusion_map.geo.grid import cell_area, make_grid
-from inclusion_map.geo.sites import greedy_sites
-from inclusion_map.geo.slots import open_during, parse_slot, reference_monday, weekly_hours
+from inclusion_map.gaps.distances import Walk, band_weights, e2sfca, nearest, weighted_mean
+from inclusion_map.gaps.grid import cell_area, make_grid
+from inclusion_map.gaps.sites import greedy_sites
+from inclusion_map.gaps.slots import open_during, parse_slot, reference_monday, weekly_hours
 
 
 def test_walking_time():

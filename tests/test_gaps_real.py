@@ -14,11 +14,12 @@ from click.testing import CliRunner
 
 from inclusion_map.catalogue import load_catalogue
 from inclusion_map.errors import BadRequest, NotFound
-from inclusion_map.geo.build import run_build
-from inclusion_map.geo.gaps import SERVICE_SLUGS, GapOptions, analyse
-from inclusion_map.geo.gaps_output import run_gaps
+from inclusion_map.gaps.analysis import GapOptions, analyse
+from inclusion_map.gaps.demand import SERVICE_SLUGS
+from inclusion_map.gaps.output import run_gaps
 from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.store import GeoPackageStore
+from inclusion_map.territory.build import run_build
 from tests.conftest import ROOT, mirror_settings
 
 
@@ -74,7 +75,8 @@ def test_grid_carries_distance_not_people_at_commune_level(baseline):
 
 def test_accessibility_redistributes_the_supply(baseline, built_store):
     """Σ (access × demand) over demand points = Σ supply of venues that reach any demand (×1000)."""
-    from inclusion_map.geo.gaps import add_supply, demand_points, load_venues, load_zones, measure
+    from inclusion_map.gaps.demand import add_supply, demand_points, load_venues, load_zones
+    from inclusion_map.gaps.measures import measure
 
     _, settings = built_store
     store = GeoPackageStore(settings.store_path)

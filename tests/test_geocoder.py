@@ -18,9 +18,9 @@ from werkzeug import Response
 
 from inclusion_map import geocode
 from inclusion_map.errors import GeocoderUnavailable
-from inclusion_map.geo.build import run_build
 from inclusion_map.geocode import RESULT_COLUMNS, RETRIES_429, Address, Geocoder
 from inclusion_map.harvest.pipeline import run_harvest
+from inclusion_map.territory.build import run_build
 from inclusion_map.throttle import RateLimiter, retry_after_s
 from inclusion_map.web import create_app, places
 from tests.conftest import ROOT, mirror_settings

@@ -72,7 +72,7 @@ CONTOURS = "geo/communes-ile-de-france.geojson"
 def test_missing_contours_use_the_stored_ones_and_say_so(tmp_path, testdata):
     settings = mirror_settings(tmp_path, testdata)
     first = run_harvest(settings)
-    from inclusion_map.geo.build import run_build
+    from inclusion_map.territory.build import run_build
 
     run_build(settings)
     before = set(GeoPackageStore(settings.store_path).read("venues")["id"])

@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from inclusion_map.geo.build import run_build
 from inclusion_map.harvest.pipeline import run_harvest
+from inclusion_map.territory.build import run_build
 from inclusion_map.web import create_app
 from inclusion_map.web.auth import OrganiserStore
 from inclusion_map.web.quality import pending_pairs

@@ -20,10 +20,10 @@ import numpy as np
 import pyogrio
 import pytest
 
-from inclusion_map.geo.build import run_build
-from inclusion_map.geo.gaps_output import run_gaps
+from inclusion_map.gaps.output import run_gaps
 from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.store import GeoPackageStore
+from inclusion_map.territory.build import run_build
 from inclusion_map.web import create_app
 from inclusion_map.web.report import bp, static_fetcher
 from tests.conftest import at_once, mirror_settings

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from inclusion_map.geo.build import run_build
 from inclusion_map.store import GeoPackageStore
+from inclusion_map.territory.build import run_build
 from tests.test_territory_layers import IFN, fragility_config
 
 
@@ -161,7 +161,7 @@ def test_normalisation_methods_by_hand(method):
     import pandas as pd
 
     from inclusion_map.config import Indicator
-    from inclusion_map.geo.fragility import normalise
+    from inclusion_map.territory.fragility import normalise
 
     ind = Indicator(label="x", url="http://example.org/x.csv", code_column="c", value_column="v")
     low = Indicator(label="x", url="http://example.org/x.csv", code_column="c", value_column="v",

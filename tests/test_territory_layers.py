@@ -12,8 +12,8 @@ import shapely
 from click.testing import CliRunner
 
 from inclusion_map.catalogue import load_catalogue
-from inclusion_map.geo.build import run_build
 from inclusion_map.store import GeoPackageStore
+from inclusion_map.territory.build import run_build
 
 EPT = "200058014"
 CISPD = {"91027", "91326", "91432", "91479", "91589", "91687"}
@@ -192,8 +192,8 @@ def test_cli_build_and_layers(make_settings, data_server, tmp_path):
 
 def test_iris_contours_other_publishers_and_axis_order():
     """Opendatasoft names with list values, and WFS 2.0 latitude/longitude order (SYNTHETIC)."""
-    from inclusion_map.geo.iris import parse_iris_contours
-    from inclusion_map.geo.tables import Problems
+    from inclusion_map.territory.iris import parse_iris_contours
+    from inclusion_map.territory.tables import Problems
 
     square = [[48.70, 2.38], [48.70, 2.39], [48.71, 2.39], [48.71, 2.38], [48.70, 2.38]]  # lat, lon
     features = [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [square]},

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import brotli
 import pytest
 
-from inclusion_map.geo.gaps_output import run_gaps
+from inclusion_map.gaps.output import run_gaps
 from inclusion_map.web import create_app, quality, security
 from inclusion_map.web.mapview import results_map
 from tests.conftest import harvested_and_built

@@ -41,7 +41,7 @@ def layer_frame(settings: Settings, layer: str, commune: str | None = None, serv
     if service:
         if layer != "venues":
             raise BadRequest("the service filter applies to the venues layer only")
-        from ..geo.gaps import resolve_service
+        from ..gaps.demand import resolve_service
 
         wanted = resolve_service(service)
         frame = frame[frame["services"].fillna("").str.split("|").map(lambda s: wanted in s)]

@@ -1,1 +1,1 @@
-"""Geography: coordinate systems, boundaries and the territory, coverage analysis."""
+"""Geometry shared by the territory layers and the gap analysis: coordinate systems and bounding boxes."""

@@ -89,7 +89,7 @@ class Scope:
 
     @classmethod
     def of(cls, gazetteer) -> Scope:
-        """The scope of a loaded :class:`~inclusion_map.geo.boundaries.Gazetteer`."""
+        """The scope of a loaded :class:`~inclusion_map.territory.boundaries.Gazetteer`."""
         codes = gazetteer.territory.codes
         table = gazetteer.communes
         if codes is not None:

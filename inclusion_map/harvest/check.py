@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from .._http import make_session
 from ..config import Settings
 from ..errors import InclusionMapError, SourceSkipped, SourceUnavailable
-from ..geo.boundaries import load_gazetteer
 from ..locate import place
+from ..territory.boundaries import load_gazetteer
 from . import build
 from .base import Scope
 from .pipeline import date_range, select_sources, to_frame

@@ -23,12 +23,12 @@ from ..config import Settings
 from ..corrections_store import load_corrections
 from ..dedupe import deduplicate, load_decisions
 from ..errors import ConfigError, InclusionMapError, SourceSkipped, SourceUnavailable, SourceUnchanged
-from ..geo.boundaries import load_gazetteer
 from ..geocode import Geocoder
 from ..http_limits import bounded
 from ..locate import PRECISE, address_key, place
 from ..progress import console
 from ..store import GeoPackageStore
+from ..territory.boundaries import load_gazetteer
 from . import build, registry
 from .base import Parsed, Rejection, Scope
 from .guards import harvest_lock, shrink_problem

@@ -1,6 +1,6 @@
 """``/couverture``: the gap map and the priority table for hub organisers.
 
-The page runs :func:`inclusion_map.geo.gaps.analyse` for the options in its URL (service, time
+The page runs :func:`inclusion_map.gaps.analysis.analyse` for the options in its URL (service, time
 slot, threshold, sub-territory, suggested sites, a scenario) — nothing is written — and shows
 the priority table, the suggestions (named by their nearest address when the geocoder answers)
 and the scenario. The map loads the zones and the grid by URL (``/couverture/zones.geojson``,
@@ -30,9 +30,10 @@ from flask import Blueprint, Response, current_app, g, render_template, request,
 from geopandas import GeoSeries
 
 from ..errors import BadRequest
-from ..geo.classify import LEVELS_EN, LEVELS_FR
-from ..geo.gaps import SERVICE_SLUGS, GapOptions, GapResult, analyse
-from ..geo.slots import PRESETS, parse_slot
+from ..gaps.analysis import GapOptions, GapResult, analyse
+from ..gaps.demand import SERVICE_SLUGS
+from ..gaps.slots import PRESETS, parse_slot
+from ..territory.classify import LEVELS_EN, LEVELS_FR
 from . import render_cache
 from .filters import page_url
 from .mapview import results_map

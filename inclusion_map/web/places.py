@@ -62,7 +62,7 @@ def _inside_score(query: str, name: str, **kwargs) -> float:
     whole = fuzz.token_sort_ratio(query, name, **kwargs)
     return max(whole, fuzz.partial_ratio(query, name, **kwargs)) if len(query) >= 5 else whole
 _COLUMNS = ["nom", "key", "codes_postaux", "lon", "lat"]
-PLACE_NAMES = "ref_place_names"  # written by the build (inclusion_map.geo.build.place_names)
+PLACE_NAMES = "ref_place_names"  # written by the build (inclusion_map.territory.build.place_names)
 
 
 class AddressSearchUnavailable(Exception):

@@ -164,7 +164,8 @@ def home():
         page_url=lambda **c: page_url(request.args, **c), keep=keep_presentation(request.args),
         vocab=i18n.VOCAB, territory=territory_name(), covered=sorted(communes["nom"]) if len(communes) else [],
         active_filters=active_filters(search, g.lang), edit_filters=request.args.get("filtres") == "1",
-        printed_on=date_time_text(now, g.lang), home_url=url_for("public.home", _external=True),
+        printed_on=date_time_text(now, g.lang),
+        list_url=url_for("public.home", _external=True) + page_url(request.args, print=None, nombre=None),
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ Units and CRS
     factor at the query point (same order, so same tree), which keeps them within about 0.3 % of the
     geodesic distance up to 50 km away, in metropolitan France and overseas alike (raw Lambert-93
     distances are 1.9× too long in La Réunion).
-    ``walk_min`` is minutes of walking, with the project's model (:class:`~inclusion_map.geo.coverage.Walk`:
+    ``walk_min`` is minutes of walking, with the project's model (:class:`~inclusion_map.gaps.distances.Walk`:
     straight-line metres × detour factor / walking speed, 1.3 and 4 km/h by default).
 """
 
@@ -37,9 +37,9 @@ from scipy.spatial import cKDTree
 from .. import vocab
 from ..config import Coverage
 from ..errors import BadRequest
+from ..gaps.distances import Walk
 from ..geo.bbox import finite_number as _number
 from ..geo.bbox import parse_bbox
-from ..geo.coverage import Walk
 from ..geo.crs import METRIC, STORED
 from ..hours import parse_hours
 from ..schema import FIELDS

@@ -15,7 +15,7 @@ from .. import __version__
 from ..config import Settings
 from ..report_files import prune_runs, safe_frame
 from ..store import GeoPackageStore
-from .gaps import GapOptions, GapResult, analyse
+from .analysis import GapOptions, GapResult, analyse
 
 SUMMARY_COLUMNS = ["rank", "code", "nom", "commune", "population", "fragility", "fragility_label", "dist_mean_m",
                    "walk_mean_min", "pop_beyond", "share_beyond", "access", "access_label", "nearest_nom",

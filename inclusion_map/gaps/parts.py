@@ -9,9 +9,10 @@ import shapely
 
 from ..config import Settings
 from ..errors import BadRequest
-from .coverage import Walk, nearest, weighted_mean
-from .crs import METRIC, STORED
-from .gaps import SERVICE_SLUGS, add_supply, measure, open_flags, to_wgs84, zone_figures
+from ..geo.crs import METRIC, STORED
+from .demand import SERVICE_SLUGS, add_supply
+from .distances import Walk, nearest, weighted_mean
+from .measures import measure, open_flags, to_wgs84, zone_figures
 from .sites import greedy_sites
 
 

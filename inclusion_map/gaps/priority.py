@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import Settings
-from .classify import classify
-from .coverage import Walk, nearest
+from ..territory.classify import classify
+from .distances import Walk, nearest
 
 
 def _km(metres: float) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .coverage import pairs_within
+from .distances import pairs_within
 
 
 @dataclass

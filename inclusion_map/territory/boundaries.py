@@ -21,9 +21,9 @@ import shapely
 from .._http import fetch_resource, load_json_payload
 from ..config import Resource, Settings
 from ..errors import ConfigError, SourceUnavailable
+from ..geo.crs import STORED
 from ..progress import console
 from ..vocab import fold
-from .crs import STORED
 
 
 @dataclass

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import STORED
+from ..geo.crs import STORED
 from .fragility import IRIS_CODE
 from .tables import Problems, pad_codes
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from ..config import Settings
+from ..geo.crs import STORED
 from .boundaries import Gazetteer
 from .classify import Classes, classify
-from .crs import STORED
 from .fragility import aggregate_to_communes, computed_index, normalise, reading, score_columns
 from .inputs import Inputs
 from .tables import Problems

@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .crs import METRIC
+from ..geo.crs import METRIC
 
 
 def _centres(bounds: tuple[float, float, float, float], size: float, shape: str) -> np.ndarray:

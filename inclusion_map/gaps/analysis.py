@@ -1,0 +1,112 @@
+"""The coverage-gap analysis: zones and grid against the venues (see README, "Coverage gaps").
+
+:func:`analyse` reads the store and returns a :class:`GapResult` without writing anything; the
+CLI's ``gaps`` command and the web views both call it. Demand points are the centres of a regular
+grid over the territory; each carries an even share of its zone's population (the finest
+population known: IRIS when an IRIS population table was built, else commune), so a zone's
+figures are population-weighted means over its points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..config import Settings
+from ..errors import BadRequest
+from ..store import GeoPackageStore
+from .demand import (
+    add_supply,
+    demand_points,
+    load_venues,
+    load_zones,
+    resolve_service,
+    select_subterritory,
+)
+from .measures import measure, zone_figures
+from .parts import cell_values, per_service, scenario, scenario_summary, slot_figures, suggestions, to_outputs
+from .priority import rank_zones
+from .slots import parse_slot
+
+
+@dataclass(frozen=True)
+class GapOptions:
+    """What to analyse: a service, a threshold, a time slot, site suggestions and a scenario."""
+
+    service: str | None = None
+    subterritory: str | None = None
+    threshold_min: float | None = None
+    slot: str | None = None
+    suggest: int = 0
+    close: tuple[str, ...] = ()
+    add: tuple[tuple[float, float], ...] = ()
+    candidates: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass
+class GapResult:
+    zones: gpd.GeoDataFrame
+    grid: gpd.GeoDataFrame
+    suggestions: pd.DataFrame
+    scenario: dict | None
+    meta: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPackageStore | None = None) -> GapResult:
+    """Run the analysis on the store's layers; nothing is written (see :mod:`.gaps_output`).
+
+    With a sub-territory, everything is measured on the whole territory (venues share their
+    supply with all the people they reach) and then only its zones are kept and ranked.
+    """
+
+    options = options or GapOptions()
+    store = store or GeoPackageStore(settings.store_path)
+    threshold = options.threshold_min or settings.coverage.threshold_min
+    if not 0 < threshold <= 120:
+        raise BadRequest(f"threshold of {threshold} minutes: give a number of minutes between 1 and 120")
+    service = resolve_service(options.service)
+    slot = parse_slot(options.slot) if options.slot else None
+    zones, level = load_zones(store)
+    keep = select_subterritory(zones, settings, options.subterritory) if options.subterritory else \
+        np.ones(len(zones), dtype=bool)  # fmt: skip
+    venues = load_venues(store, settings)
+    add_supply(venues, settings)
+    if service:
+        venues = venues[venues["services"].fillna("").str.split("|").map(lambda s: service in s)].reset_index(drop=True)
+        if venues.empty:
+            raise BadRequest(f"no venue of the territory offers « {service} »")
+    grid, pts = demand_points(zones, settings)
+    base = measure(pts, venues, settings, threshold)
+    out = pd.concat([zones, zone_figures(pts, base, len(zones))], axis=1)
+    services = per_service(pts, venues, len(zones), out, grid) if not service else {}
+    if slot:
+        slot_figures(pts, venues, slot, settings, threshold, out, grid)
+    if options.close or options.add:
+        scenario(options, zones, venues, pts, settings, threshold, out)
+    cell_values(grid, pts, base, out, level)
+    # Keep the sub-territory's zones, cells and demand points.
+    out, grid = out[keep], grid[keep[grid["zone"].to_numpy()]]
+    in_sub = keep[pts["zone"].to_numpy()]
+    warnings = [f"{z.code} {z.nom}: population is zero or unknown; shown, not ranked"
+                for z in out[~(out["population"] > 0)].itertuples()]  # fmt: skip
+    rank_zones(out, venues, settings, threshold)
+    scen = scenario_summary(options, out) if (options.close or options.add) else None
+    picks = suggestions(options, zones[keep].reset_index(drop=True), grid, pts[in_sub],
+                        base["within"][in_sub], settings, threshold) if options.suggest else pd.DataFrame()  # fmt: skip
+    meta = {
+        "level": level, "threshold_min": threshold, "service": service, "slot": slot.text if slot else None,
+        "subterritory": options.subterritory,
+        "venues": len(venues), "venues_hours_known": int(venues["hours_known"].sum()),
+        "venues_commune_level": int((venues["geocode_precision"] == "commune").sum()),
+        "per_service": services,
+        "slot_description": slot.describe_fr() if slot else None,
+        "slot_zones_none_open": out.loc[out["slot_none_open"], "nom"].tolist() if slot else None,
+    }  # fmt: skip
+    zones_out, grid_out = to_outputs(out, grid, level, meta)
+    return GapResult(zones_out, grid_out, picks, scen, meta, warnings)
+
+

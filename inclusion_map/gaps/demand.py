@@ -1,0 +1,131 @@
+"""What the gap analysis measures from: the zones and their population, the venues and their
+supply, the demand points of the grid (EPSG:2154 metres throughout)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..config import Settings
+from ..errors import BadRequest, NotFound
+from ..geo.crs import METRIC
+from ..store import GeoPackageStore
+from ..vocab import SERVICES, fold
+from .grid import make_grid
+from .slots import reference_monday, weekly_hours
+
+SERVICE_SLUGS = dict(zip(SERVICES, ("demarches", "outils_quotidien", "insertion_pro", "securite", "parentalite",
+                                    "loisirs", "comprendre", "acces_internet", "materiel_solidaire"), strict=True))  # fmt: skip
+VENUE_COLUMNS = ["id", "nom", "commune", "services", "horaires", "nb_aidants", "geocode_precision"]
+
+
+def resolve_service(name: str | None) -> str | None:
+    """The standard's service named ``name`` (accents and case ignored, or its slug)."""
+    if not name:
+        return None
+    wanted = fold(name)
+    for service, slug in SERVICE_SLUGS.items():
+        if wanted in (fold(service), fold(slug)):
+            return service
+    raise BadRequest(f"unknown service '{name}'",
+                     hint="use one of: " + "; ".join(f"{s} ({slug})" for s, slug in SERVICE_SLUGS.items()))  # fmt: skip
+
+
+def load_zones(store: GeoPackageStore) -> tuple[gpd.GeoDataFrame, str]:
+    """The finest zones built (IRIS if the ``iris`` layer exists, else communes), in EPSG:2154."""
+    if store.exists() and store.has("iris"):
+        zones = store.read("iris").rename(columns={"code_iris": "code", "insee_com": "commune", "nom_iris": "nom"})
+        level = "iris"
+    elif store.exists() and store.has("communes"):
+        zones = store.read("communes")
+        zones["commune"] = zones["code"]
+        level = "commune"
+    else:
+        raise NotFound("no territory layer in the store", hint="run `python run.py build` first")
+    zones = zones[zones.geometry.notna() & ~zones.geometry.is_empty].to_crs(METRIC).reset_index(drop=True)
+    zones["population"] = pd.to_numeric(zones["population"], errors="coerce")
+    zones["population_estimated"] = False
+    if level == "iris" and zones["population"].isna().all() and store.has("communes"):
+        # No IRIS population: the commune's population is shared equally by its residential IRIS.
+        from .fragility import residential_weight
+
+        communes = store.read("communes", columns=["code", "population"]).set_index("code")["population"]
+        share = residential_weight(zones["type_iris"])
+        share = share.where(share.groupby(zones["commune"]).transform("sum") > 0, 1.0)
+        zones["population"] = zones["commune"].map(communes) * share / share.groupby(zones["commune"]).transform("sum")
+        zones["population_estimated"] = True
+    for col in ("fragility", "fragility_label"):
+        if col not in zones:
+            zones[col] = np.nan if col == "fragility" else None
+    return zones, level
+
+
+def select_subterritory(zones: gpd.GeoDataFrame, settings: Settings, key: str) -> np.ndarray:
+    """Which zones belong to a named sub-territory (``territory.subterritories`` in the config)."""
+    subs = settings.territory.subterritories
+    if key not in subs:
+        known = ", ".join(subs) or "none is configured"
+        raise BadRequest(f"unknown sub-territory '{key}'", hint=f"sub-territories: {known}")
+    return zones["commune"].isin(subs[key].communes).to_numpy()
+
+
+def load_venues(store: GeoPackageStore, settings: Settings) -> gpd.GeoDataFrame:
+    """The venues with a usable point, in EPSG:2154, with weekly hours and supply."""
+    if not (store.exists() and store.has("venues")):
+        raise NotFound("no venue layer in the store", hint="run `python run.py harvest` first")
+    venues = store.read("venues", columns=VENUE_COLUMNS)
+    venues = venues[venues.geometry.notna() & ~venues.geometry.is_empty]
+    if not settings.coverage.include_commune_level_venues:
+        venues = venues[venues["geocode_precision"] != "commune"]
+    if venues.empty:
+        raise BadRequest("the venue layer is empty: there is no venue to measure distances to",
+                         hint="run `python run.py harvest` (see its report for why sources gave nothing)")  # fmt: skip
+    return venues.to_crs(METRIC).reset_index(drop=True)
+
+
+def add_supply(venues: pd.DataFrame, settings: Settings) -> None:
+    """``weekly_hours`` from the OSM hours (default when unknown) × advisers = ``supply``."""
+    monday = reference_monday(settings.coverage.reference_week)
+    hours = venues["horaires"].map(lambda e: weekly_hours(e, monday)).astype(float)
+    venues["hours_known"] = hours.notna()
+    venues["weekly_hours"] = hours.fillna(settings.coverage.default_weekly_hours)
+    advisers = pd.to_numeric(venues.get("nb_aidants"), errors="coerce").fillna(1).clip(lower=1)
+    venues["supply"] = venues["weekly_hours"] * advisers
+
+
+def fragility_weights(zones: pd.DataFrame) -> np.ndarray:
+    """Demand weight of each zone: fragility over its population-weighted mean (1 when unknown)."""
+    f = zones["fragility"].astype(float).to_numpy()
+    if np.isnan(f).all():
+        return np.ones(len(zones))
+    low = np.nanmin(f)
+    positive = f if low > 0 else f - low + 1.0  # scales with negative points (deciles) are shifted
+    pop = zones["population"].fillna(0).to_numpy(dtype=float)
+    ok = ~np.isnan(positive) & (pop > 0)
+    mean = np.average(positive[ok], weights=pop[ok]) if ok.any() else np.nanmean(positive)
+    return np.where(np.isnan(positive), 1.0, positive / mean)
+
+
+def demand_points(zones: gpd.GeoDataFrame, settings: Settings) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The grid cells over the zones, and the demand points (cell centres plus one point per zone
+    too small to hold a cell centre) with their zone and even share of its population."""
+    cov = settings.coverage
+    area = shapely.union_all(zones.geometry.values)
+    grid = make_grid(area, cov.grid_size_m, cov.grid_shape)
+    points = gpd.GeoSeries(shapely.points(grid["x"], grid["y"]), crs=METRIC)
+    p_idx, z_idx = zones.sindex.query(points, predicate="within")
+    first = ~pd.Series(p_idx).duplicated().to_numpy()
+    grid["zone"] = -1
+    grid.loc[grid.index[p_idx[first]], "zone"] = z_idx[first]
+    grid = grid[grid["zone"] >= 0].reset_index(drop=True)
+    missing = np.setdiff1d(np.arange(len(zones)), grid["zone"].unique())
+    extra = zones.geometry.iloc[missing].representative_point()
+    pts = pd.DataFrame({"x": np.r_[grid["x"], extra.x], "y": np.r_[grid["y"], extra.y],
+                        "zone": np.r_[grid["zone"], missing].astype(int)})  # fmt: skip
+    counts = pts.groupby("zone").size()
+    pop = zones["population"].fillna(0).to_numpy(dtype=float)
+    pts["population"] = pop[pts["zone"]] / counts.reindex(pts["zone"]).to_numpy()
+    pts["demand"] = pts["population"] * fragility_weights(zones)[pts["zone"]]
+    return grid, pts
