@@ -49,7 +49,7 @@ def load_zones(store: GeoPackageStore) -> tuple[gpd.GeoDataFrame, str]:
     zones["population_estimated"] = False
     if level == "iris" and zones["population"].isna().all() and store.has("communes"):
         # No IRIS population: the commune's population is shared equally by its residential IRIS.
-        from .fragility import residential_weight
+        from ..territory.fragility import residential_weight
 
         communes = store.read("communes", columns=["code", "population"]).set_index("code")["population"]
         share = residential_weight(zones["type_iris"])
