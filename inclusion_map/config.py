@@ -134,6 +134,19 @@ class Indicator(_Frozen):
     source: str = ""
     licence: str = "Licence Ouverte 2.0"
     vintage: str = ""
+    #: the IFN family the indicator belongs to (a key of ``fragility.families``), or none
+    family: str | None = None
+
+
+class Family(_Frozen):
+    """One family of the computed index, after La MedNum's four IFN axes.
+
+    A key that is also a stem of the published axes (``acces_interfaces``, ``acces_information``,
+    ``competences_administratives``, ``competences_numeriques``) is compared with that axis.
+    """
+
+    label: str
+    weight: float = Field(default=1.0, gt=0)
 
 
 class PublishedIndex(_Frozen):
@@ -165,11 +178,24 @@ class Fragility(_Frozen):
     published: PublishedIndex | None = None
     iris_population: IrisPopulation | None = None
     indicators: dict[str, Indicator] = Field(default_factory=dict)
+    #: families of indicators (weighted mean of the indicators, then of the families); none: one flat mean
+    families: dict[str, Family] = Field(default_factory=dict)
     method: Literal["base100", "decile_points", "scale_1_10"] = "base100"
     reference: Literal["territory", "table"] = "territory"
     main: Literal["published", "computed"] = "published"
     classes: Literal["quantiles", "natural_breaks"] = "quantiles"
     k: int = Field(default=5, ge=2, le=9)
+
+    @model_validator(mode="after")
+    def _known_families(self) -> Fragility:
+        for name, ind in self.indicators.items():
+            if self.families and ind.family is None:
+                raise ValueError(f"fragility.indicators.{name}.family: with families, give each indicator one of "
+                                 f"{', '.join(self.families)}")  # fmt: skip
+            if ind.family is not None and ind.family not in self.families:
+                known = ", ".join(self.families) or "none is configured under fragility.families"
+                raise ValueError(f"fragility.indicators.{name}.family: unknown family '{ind.family}' ({known})")
+        return self
 
 
 class ApiAccess(_Frozen):
@@ -359,8 +385,12 @@ class Dedupe(_Frozen):
 class Coverage(_Frozen):
     """Settings of the coverage-gap analysis (README, "Coverage gaps"). Distances in metres."""
 
-    grid_size_m: float = Field(default=250.0, ge=50, le=5000)
+    grid_size_m: float = Field(default=250.0, ge=50, le=20000)
     grid_shape: Literal["hexagon", "square"] = "hexagon"
+    # Above this many cells the grid layer holds cell centres (points), not polygons.
+    grid_polygon_max_cells: int = Field(default=1_000_000, ge=0)
+    # Memory the analysis may use, GB; None: what the system has available when it starts.
+    max_memory_gb: float | None = Field(default=None, gt=0)
     walk_speed_kmh: float = Field(default=4.0, gt=0, le=10)
     detour_factor: float = Field(default=1.3, ge=1, le=3)
     threshold_min: float = Field(default=15.0, gt=0, le=120)

@@ -6,7 +6,9 @@ Sources (live URL, or a file of the mirror folder):
   package (code, name, département, postcodes, population, former codes);
 - ``reference.ept_list`` / ``reference.epci_list``: the groupings and their member communes;
 - ``reference.commune_contours``: commune polygons as GeoJSON in WGS84 (properties ``code`` and
-  ``nom``); a URL holding ``{dep}`` is fetched once per département of the territory.
+  ``nom``); a URL (or, offline, a mirror name) holding ``{dep}`` is read once per département of
+  the territory's régions, and a département whose file is missing leaves its communes without
+  contour (listed in ``Gazetteer.missing_departements``) while the others are built.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class Gazetteer:
     territory: Territory
     #: what went wrong with the inputs, for the run's report (e.g. contours from the store)
     notes: list[str] = field(default_factory=list)
+    #: départements whose contour file could not be read → the reason (their communes have no contour)
+    missing_departements: dict[str, str] = field(default_factory=dict)
     _tree: shapely.STRtree | None = None
     _by_code: dict[str, list[str]] | None = None
     _by_name: dict[str, list[tuple[str, str]]] | None = None
@@ -194,11 +198,12 @@ def load_gazetteer(settings: Settings, session, store=None) -> Gazetteer:
             aliases[c["code"]] = c.get("commune") or c.get("chefLieu")
     table = pd.DataFrame(rows).drop_duplicates("code").set_index("code")
     notes: list[str] = []
-    contours = _load_contours(settings, session, territory, table, aliases, notes)
+    missing: dict[str, str] = {}
+    contours = _load_contours(settings, session, territory, table, aliases, notes, missing)
     if contours.empty:
         contours = _stored_contours(store, notes)
     communes = gpd.GeoDataFrame(table.join(contours), geometry="geometry", crs=STORED)
-    return Gazetteer(communes, aliases, postcodes, territory, notes)
+    return Gazetteer(communes, aliases, postcodes, territory, notes, missing)
 
 
 def _stored_contours(store, notes: list[str]) -> gpd.GeoSeries:
@@ -214,45 +219,99 @@ def _stored_contours(store, notes: list[str]) -> gpd.GeoSeries:
     return layer.set_index(layer["code"].astype(str)).geometry.rename("geometry")
 
 
+def departements_of(territory: Territory, table: pd.DataFrame, scope: str = "territory") -> list[str]:
+    """The départements whose per-département files a ``{dep}`` resource needs.
+
+    ``scope="territory"``: the départements of the territory's communes (all of them for
+    France); ``"region"``: every département of the territory's régions, so that the communes
+    around a small territory also get a contour (the finder names the nearest covered commune
+    for a place just outside it).
+    """
+    codes = territory.codes if territory.codes is not None else table.index
+    inside = table.loc[table.index.intersection(list(codes))]
+    if scope == "region" and territory.codes is not None:
+        inside = table[table["region"].isin(inside["region"].dropna().unique())]
+    return sorted(inside["departement"].dropna().astype(str).unique())
+
+
+def resource_parts(resource: Resource, settings: Settings, territory: Territory, table: pd.DataFrame,
+                   scope: str = "territory") -> list[tuple[str | None, str, str | None]]:  # fmt: skip
+    """The files to read for ``resource``, as ``(département or None, url, mirror name)``.
+
+    A URL holding ``{dep}`` is fetched once per département (see :func:`departements_of`); so is
+    a mirror name holding ``{dep}`` in mirror mode (``geo/communes-2018/communes-{dep}.geojson``).
+    A resource with neither is one file.
+    """
+    templated = "{dep}" in (resource.mirror or "") if settings.mirror else "{dep}" in resource.url
+    if not templated:
+        return [(None, resource.url, resource.mirror)]
+    return [(d, resource.url.replace("{dep}", d), (resource.mirror or "").replace("{dep}", d) or None)
+            for d in departements_of(territory, table, scope)]  # fmt: skip
+
+
 def resource_urls(resource: Resource, settings: Settings, territory: Territory, table: pd.DataFrame) -> list[str]:
     """The URLs to fetch for ``resource``: one per département of the territory when it holds ``{dep}``."""
-    if "{dep}" in resource.url and not settings.mirror:
-        codes = territory.codes if territory.codes is not None else table.index
-        deps = sorted(table.loc[table.index.intersection(list(codes)), "departement"].dropna().unique())
-        return [resource.url.replace("{dep}", d) for d in deps]
-    return [resource.url]
+    return [url for _, url, _ in resource_parts(resource, settings, territory, table)]
 
 
-def fetch_features(settings: Settings, session, resource: Resource, urls: list[str], label: str) -> list[dict]:
-    """GeoJSON features of every URL (or of the mirror file once).
+def fetch_features(settings: Settings, session, resource: Resource, parts: list, label: str,
+                   missing: dict[str, str] | None = None) -> list[dict]:  # fmt: skip
+    """GeoJSON features of every part (see :func:`resource_parts`; plain URLs are accepted too).
+
+    Parameters
+    ----------
+    missing : dict, optional
+        When given, a per-département file that cannot be read is recorded there
+        (``{département: reason}``) and the other départements are still read; the call fails
+        only when no file at all could be read.
 
     Raises
     ------
     SourceUnavailable
-        If a file cannot be fetched or is not a GeoJSON FeatureCollection.
+        If a file cannot be fetched or is not a GeoJSON FeatureCollection (with ``missing``:
+        only when every file failed).
     """
     features: list[dict] = []
-    for url in urls:
-        data = load_json_payload(fetch_resource(settings, session, url, resource.mirror, label))
-        if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-            raise SourceUnavailable(f"{label}: {url} is not a GeoJSON FeatureCollection")
+    read = 0
+    for part in parts:
+        dep, url, mirror = part if isinstance(part, tuple) else (None, part, resource.mirror)
+        try:
+            data = load_json_payload(fetch_resource(settings, session, url, mirror, label))
+            if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+                raise SourceUnavailable(f"{label}: {mirror if settings.mirror else url} is not a GeoJSON "
+                                        "FeatureCollection")  # fmt: skip
+        except SourceUnavailable as exc:
+            if missing is None or dep is None:
+                raise
+            missing[dep] = str(exc).splitlines()[0]
+            continue
+        read += 1
         features.extend(f for f in data["features"] if isinstance(f, dict))
+    if parts and not read:
+        raise SourceUnavailable(f"{label}: no file could be read ({'; '.join(sorted(set((missing or {}).values())))})")
     return features
 
 
 def _load_contours(settings: Settings, session, territory: Territory, table: pd.DataFrame,
-                   aliases: dict[str, str], notes: list[str]) -> gpd.GeoSeries:  # fmt: skip
+                   aliases: dict[str, str], notes: list[str],
+                   missing: dict[str, str]) -> gpd.GeoSeries:  # fmt: skip
     res = settings.reference.commune_contours
     try:
-        features = fetch_features(settings, session, res, resource_urls(res, settings, territory, table),
-                                  "commune contours")  # fmt: skip
+        parts = resource_parts(res, settings, territory, table, scope="region")
+        features = fetch_features(settings, session, res, parts, "commune contours", missing)
         shapes = gpd.GeoDataFrame.from_features(features, crs=STORED)
         shapes = shapes[shapes.geometry.notna()]
         shapes["code"] = shapes["code"].astype(str)
     except (SourceUnavailable, AttributeError, ValueError, KeyError, TypeError) as exc:
         console.print(f"[yellow]commune contours unavailable ({exc})[/]")
         notes.append(f"commune contours unavailable ({str(exc).splitlines()[0]})")
+        missing.clear()
         return gpd.GeoSeries(name="geometry", crs=STORED, dtype="geometry")
+    if missing:
+        # Said, never invented: those départements' communes stay without contour.
+        console.print(f"[yellow]commune contours: no file for département(s) {', '.join(missing)}; "
+                      "their communes are kept without contour[/]")  # fmt: skip
+        notes.append(f"commune contours missing for département(s) {', '.join(missing)}")
     if shapes.empty:
         return gpd.GeoSeries(name="geometry", crs=STORED, dtype="geometry")
     # Contours of an older geography: communes merged since then are dissolved into the new one.

@@ -45,6 +45,12 @@ class BuildReport:
     problems: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     files: dict[str, str] = field(default_factory=dict)
+    #: Spearman agreement of the computed index with the published IFN (see zones.computed_agreement)
+    agreement: dict | None = None
+    #: per commune-level indicator: rows, codes matched as current, as former codes, unknown
+    indicator_codes: dict[str, dict] = field(default_factory=dict)
+    #: départements whose commune contour file was missing → reason
+    missing_departements: dict[str, str] = field(default_factory=dict)
 
 
 def territory_summary(communes: pd.DataFrame, territory) -> pd.DataFrame:
@@ -99,7 +105,11 @@ def _layer_meta(settings: Settings, kind: str, info: dict, report: BuildReport, 
             "published_reference": cfg.published.reference if cfg.published else None,
             "aggregation": AGGREGATION if kind == "communes" else None,
             "computed": {"method": cfg.method, "reference": cfg.reference, "columns": part["computed_columns"],
-                         "indicators": {n: i.model_dump(exclude={"url", "mirror"}) for n, i in cfg.indicators.items()}},
+                         "indicators": {n: i.model_dump(exclude={"url", "mirror"}) for n, i in cfg.indicators.items()},
+                         "families": {n: f.model_dump() for n, f in cfg.families.items()},
+                         "indicator_codes": part.get("indicator_codes") or {}},
+            # Spearman rank correlation of the computed index with the published IFN, per département.
+            "agreement": part.get("agreement"),
             "method_doc": "README.md, section « Fragilité numérique »",
         },
         "subterritories": {k: {"name": n, "communes": sorted(c)} for k, (n, c) in territory.subterritories.items()},
@@ -152,6 +162,9 @@ def run_build(settings: Settings, session=None) -> BuildReport:
     next(steps, None)
     report.inputs = inputs.statuses
     report.level = info["level"]
+    report.agreement = info["communes"].get("agreement")
+    report.indicator_codes = info["communes"].get("indicator_codes") or {}
+    report.missing_departements = dict(gazetteer.missing_departements)
     sources = _sources_meta(settings, inputs.statuses)
 
     with store.transaction() as tx:
@@ -185,7 +198,9 @@ def run_build(settings: Settings, session=None) -> BuildReport:
         tx.append("build_problems", report.problems.assign(run_id=report.run_id).astype(
             {"line": "float", "value": "object"}).to_dict("records"))  # fmt: skip
     report.summary = territory_summary(communes, territory)
-    from .build_report import write_build_files
+    from .build_report import print_agreement, write_build_files
+
+    print_agreement(report)
 
     report.files = write_build_files(settings, report)
     return report

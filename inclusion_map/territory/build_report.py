@@ -37,6 +37,37 @@ def summary_table(report) -> Table:
     return table
 
 
+def agreement_lines(report) -> list[str]:
+    """Plain lines on the computed index: its agreement with the published IFN and the codes matched."""
+    lines = []
+    agreement = getattr(report, "agreement", None)
+    if agreement:
+        overall = agreement["all"]
+        per = ", ".join(f"{g}: {v['rho']:.2f} (n={v['n']})" for g, v in agreement["by_group"].items()
+                        if v["rho"] is not None)  # fmt: skip
+        lines.append(f"Computed index vs published IFN ({agreement['published']}), Spearman rank correlation: "
+                     f"{overall['rho']} over {overall['n']} communes; by département: {per or 'none'}")  # fmt: skip
+        for family, v in (agreement.get("families") or {}).items():
+            lines.append(f"  family {family} vs {v['published']}: {v['all']['rho']} (n={v['all']['n']})")
+    for name, c in (getattr(report, "indicator_codes", None) or {}).items():
+        if c.get("former_codes") or c.get("unknown"):
+            lines.append(f"Indicator {name}: {c['former_codes']} codes of another COG year matched through the "
+                         f"commune list ({c['communes_from_former']} communes), {c['unknown']} unknown codes skipped")  # fmt: skip
+    missing = getattr(report, "missing_departements", None)
+    if missing:
+        lines.append(f"No commune contour file for département(s) {', '.join(sorted(missing))}: their communes "
+                     "are kept without contour (not on the map, not in the gap grid)")  # fmt: skip
+    return lines
+
+
+def print_agreement(report) -> None:
+    """Print :func:`agreement_lines` (the build's figures on the computed index)."""
+    from ..progress import console
+
+    for line in agreement_lines(report):
+        console.print(line, highlight=False)
+
+
 def _markdown(report) -> str:
     lines = [f"# Build {report.run_id}", "", f"- Territory: {report.territory}",
              f"- Level: {report.level}", f"- Started: {report.started_at} — finished: {report.finished_at}",
@@ -45,6 +76,9 @@ def _markdown(report) -> str:
              "| input | status | rows | note |", "|---|---|---:|---|"]  # fmt: skip
     for s in report.inputs:
         lines.append(f"| {s.title} | {s.status} | {s.rows} | {s.message.replace('|', '/')} |")
+    extra = agreement_lines(report)
+    if extra:
+        lines += ["", *[f"- {line.strip()}" for line in extra]]
     lines += ["", "| zone | communes | population | fragility |", "|---|---:|---:|---:|"]
     for row in report.summary.itertuples():
         lines.append(f"| {row.zone} | {row.communes} | {row.population} | {row.fragility} |")

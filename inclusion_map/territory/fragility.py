@@ -25,8 +25,16 @@ Computed index (:func:`computed_index`)
       ``11 − that`` when lower is more fragile).
 
     The index is the weighted mean of the normalised indicators a zone has (weights renormalised
-    over the indicators known for that zone). Commune-level indicators give every IRIS of the
-    commune the same value; IRIS-level ones are aggregated to communes as above.
+    over the indicators known for that zone). With ``settings.fragility.families`` (La MedNum's
+    four axes: access to networks and interfaces, access to information, administrative skills,
+    digital and school skills), indicators are first averaged within their family, then the
+    families are averaged with their own weights (:func:`family_scores`). Commune-level
+    indicators give every IRIS of the commune the same value; IRIS-level ones are aggregated to
+    communes as above.
+
+Agreement (:func:`rank_agreement`)
+    Spearman's rank correlation between the computed index and the published score where both
+    exist, per département: only the ranks count, so the base-100 and point scales compare.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .._http import Payload
-from ..config import Indicator, PublishedIndex
+from ..config import Family, Indicator, PublishedIndex
 from .tables import Problems, numeric_column, pad_codes, read_table, squash
 
 # Axis of the published file (spelling of the source) → short column stem.
@@ -61,6 +69,7 @@ REFERENCES = ("departement", "epci", "region")
 REFERENCE_TITLES = {"departement": "du département", "epci": "de l'EPCI", "region": "de la région"}
 RESIDENTIAL_TYPES = ("habitat", "non découpée", "non decoupee")
 IRIS_CODE = r"^(?:\d{2}|2[AB])\d{7}$"
+MAX_EMPTY_LISTED = 500  # more blank values than this are reported as one problem row
 
 
 def score_columns() -> dict[str, str]:
@@ -206,16 +215,82 @@ def normalise(values: pd.Series, table_values: pd.Series, weights: pd.Series | N
     return 11.0 - score if lower else score
 
 
-def computed_index(normalised: dict[str, pd.Series], indicators: dict[str, Indicator]) -> pd.Series:
-    """Weighted mean of the normalised indicators, over those known for each zone."""
-    if not normalised:
-        return pd.Series(dtype=float)
-    frame = pd.DataFrame(normalised)
-    weights = pd.Series({name: indicators[name].weight for name in frame.columns})
+def _weighted_mean(frame: pd.DataFrame, weights: pd.Series) -> pd.Series:
+    """Row-wise mean of ``frame`` weighted by ``weights`` (one per column), over the known values."""
     known = frame.notna().astype(float).mul(weights, axis=1)
     num = frame.fillna(0.0).mul(weights, axis=1).sum(axis=1)
     den = known.sum(axis=1)
     return (num / den).where(den > 0)
+
+
+def computed_index(normalised: dict[str, pd.Series], indicators: dict[str, Indicator],
+                   families: dict[str, Family] | None = None) -> pd.Series:  # fmt: skip
+    """Weighted mean of the normalised indicators, over those known for each zone.
+
+    With ``families``, the indicators are first averaged within their family (indicator weights),
+    then the families are averaged (family weights), each over what is known for the zone: a zone
+    missing a whole family is scored on the others, as La MedNum's index does for its axes.
+    """
+    if not normalised:
+        return pd.Series(dtype=float)
+    if families:
+        scores = family_scores(normalised, indicators)
+        weights = pd.Series({name: families[name].weight for name in scores.columns}, dtype=float)
+        return _weighted_mean(scores, weights)
+    frame = pd.DataFrame(normalised)
+    weights = pd.Series({name: indicators[name].weight for name in frame.columns})
+    return _weighted_mean(frame, weights)
+
+
+def family_scores(normalised: dict[str, pd.Series], indicators: dict[str, Indicator]) -> pd.DataFrame:
+    """One column per family: the weighted mean of its normalised indicators (same scale as them)."""
+    frame = pd.DataFrame(normalised)
+    out = {}
+    for family in dict.fromkeys(indicators[n].family for n in frame.columns):
+        cols = [n for n in frame.columns if indicators[n].family == family]
+        weights = pd.Series({n: indicators[n].weight for n in cols})
+        out[family] = _weighted_mean(frame[cols], weights)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def rank_agreement(computed: pd.Series, published: pd.Series, groups: pd.Series,
+                   min_zones: int = 5) -> dict:  # fmt: skip
+    """Spearman rank correlation of two scores of the same zones, per group and over all.
+
+    Parameters
+    ----------
+    computed, published : Series
+        Scores indexed by zone (any scale: only the ranks count).
+    groups : Series
+        The group of each zone (e.g. its département).
+    min_zones : int
+        Groups with fewer zones holding both scores get no coefficient.
+
+    Returns
+    -------
+    dict with ``all`` and ``by_group`` (group → ``{"rho", "n"}``), ``rho`` rounded to 3 decimals
+    (``None`` when undefined, e.g. a constant score).
+    """
+    both = pd.DataFrame({"c": computed, "p": published, "g": groups}).dropna()
+
+    def rho(frame: pd.DataFrame) -> dict:
+        n = len(frame)
+        if n < min_zones or frame["c"].nunique() < 2 or frame["p"].nunique() < 2:
+            return {"rho": None, "n": n}
+        value = _spearman(frame["c"].to_numpy(float), frame["p"].to_numpy(float))
+        return {"rho": None if np.isnan(value) else round(float(value), 3), "n": n}
+
+    by_group = {str(g): rho(f) for g, f in both.groupby("g", sort=True)}
+    return {"all": rho(both), "by_group": by_group}
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rho (scipy when installed; else the Pearson correlation of average ranks, the same value)."""
+    try:
+        from scipy.stats import spearmanr
+    except ImportError:  # scipy is optional: pandas ranks give the same coefficient with ties averaged
+        return float(pd.Series(a).rank().corr(pd.Series(b).rank()))
+    return float(spearmanr(a, b).statistic)
 
 
 def parse_values(payload: Payload, label: str, code_column: str, value_column: str, level: str,
@@ -231,7 +306,13 @@ def parse_values(payload: Payload, label: str, code_column: str, value_column: s
     table["_code"] = pad_codes(table[code_col], width)
     values = numeric_column(table, value_col, label, problems, "_code", action="rejected")
     empty = table[value_col].astype(str).str.strip().eq("")
-    problems.add_rows(label, table[empty], "no value", field=value_col, code_column="_code")
+    if empty.sum() > MAX_EMPTY_LISTED:
+        # National tables leave most small communes blank (statistical secrecy): one row says it.
+        problems.add(label, f"{int(empty.sum())} rows have no value (blank in the source, e.g. statistical "
+                     "secrecy); those zones have no value for this indicator", field=value_col,
+                     action="left empty")  # fmt: skip
+    else:
+        problems.add_rows(label, table[empty], "no value", field=value_col, code_column="_code")
     pattern = IRIS_CODE if level == "iris" else r"^(?:\d{2}|2[AB])\d{3}$"
     bad = ~table["_code"].str.match(pattern)
     problems.add_rows(label, table[bad], f"not a valid {level} code", field=code_col,

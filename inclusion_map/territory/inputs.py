@@ -17,7 +17,7 @@ from .._http import fetch_resource
 from ..config import Settings
 from ..errors import SourceUnavailable
 from ..store import GeoPackageStore
-from .boundaries import Gazetteer, fetch_features, resource_urls
+from .boundaries import Gazetteer, fetch_features, resource_parts
 from .fragility import parse_published, parse_values
 from .iris import parse_iris_contours
 from .tables import Problems
@@ -105,8 +105,8 @@ def load_inputs(settings: Settings, session, gazetteer: Gazetteer, store: GeoPac
     res = settings.reference.iris_contours
     if res is not None:
         def load_iris():
-            urls = resource_urls(res, settings, territory, gazetteer.communes)
-            features = fetch_features(settings, session, res, urls, "IRIS contours")
+            parts = resource_parts(res, settings, territory, gazetteer.communes)
+            features = fetch_features(settings, session, res, parts, "IRIS contours")
             frame = parse_iris_contours(features, problems, territory.codes, gazetteer.current)
             if frame.empty:
                 raise SourceUnavailable("IRIS contours: no valid IRIS of the territory in the file")

@@ -25,18 +25,22 @@ class Problems:
 
     def __init__(self) -> None:
         self._frames: list[pd.DataFrame] = []
+        # Single problems are kept as plain rows and framed once: a national build records tens of
+        # thousands, and one DataFrame each took most of its time.
+        self._rows: list[dict] = []
 
     def add(self, source: str, reason: str, *, line=None, code=None, field=None, value=None,
             action: str = "rejected") -> None:  # fmt: skip
         """Record one problem. ``line`` is the line in the file (the header is line 1)."""
-        row = dict(source=source, line=line, code=code, field=field, reason=reason, value=value, action=action)
-        self._frames.append(pd.DataFrame([row], columns=PROBLEM_COLUMNS))
+        self._rows.append(dict(source=source, line=line, code=code, field=field, reason=reason, value=value,
+                               action=action))  # fmt: skip
 
     def add_rows(self, source: str, rows: pd.DataFrame, reason: str, *, field=None, value_column=None,
                  code_column=None, action: str = "rejected") -> None:  # fmt: skip
         """Record the same problem for many rows of a table read by :func:`read_table`."""
         if rows.empty:
             return
+        self._flush()
         frame = pd.DataFrame({
             "source": source,
             "line": rows["_line"].to_numpy() if "_line" in rows else None,
@@ -48,14 +52,21 @@ class Problems:
         }, columns=PROBLEM_COLUMNS)  # fmt: skip
         self._frames.append(frame)
 
+    def _flush(self) -> None:
+        """Frame the single rows recorded so far (keeps the problems in the order they were met)."""
+        if self._rows:
+            self._frames.append(pd.DataFrame(self._rows, columns=PROBLEM_COLUMNS))
+            self._rows = []
+
     def frame(self) -> pd.DataFrame:
+        self._flush()
         frames = [f for f in self._frames if not f.empty]
         if not frames:
             return pd.DataFrame(columns=PROBLEM_COLUMNS)
         return pd.concat(frames, ignore_index=True).astype({"line": "Int64"})
 
     def __len__(self) -> int:
-        return sum(len(f) for f in self._frames)
+        return sum(len(f) for f in self._frames) + len(self._rows)
 
 
 def squash(name: str) -> str:

@@ -13,7 +13,16 @@ from ..config import Settings
 from ..geo.crs import STORED
 from .boundaries import Gazetteer
 from .classify import Classes, classify
-from .fragility import aggregate_to_communes, computed_index, normalise, reading, score_columns
+from .fragility import (
+    AXES,
+    aggregate_to_communes,
+    computed_index,
+    family_scores,
+    normalise,
+    rank_agreement,
+    reading,
+    score_columns,
+)
 from .inputs import Inputs
 from .tables import Problems
 
@@ -43,9 +52,17 @@ def commune_frame(gazetteer: Gazetteer, groups: pd.DataFrame, previous: gpd.GeoD
             problems.add("commune contours", "no contour in the file; the previous build's contour is kept",
                          code=code, field="geometry", action="previous contour")  # fmt: skip
         missing = frame.geometry.isna() | frame.geometry.is_empty
+    gone = gazetteer.missing_departements
+    for dep, reason in sorted(gone.items()):
+        count = int((missing & (frame["departement"].astype(str) == dep)).sum())
+        if count:
+            problems.add("commune contours", f"no contour file for this département ({reason}); its {count} "
+                         "communes are kept without contour and left out of the gap grid", code=dep,
+                         field="departement", value=dep, action="kept without geometry")  # fmt: skip
     for code in frame.index[missing]:
-        problems.add("commune contours", "no contour for this commune", code=code, field="geometry",
-                     action="kept without geometry")  # fmt: skip
+        dep = str(frame.at[code, "departement"])
+        reason = f"no contour file for département {dep}" if dep in gone else "no contour for this commune"
+        problems.add("commune contours", reason, code=code, field="geometry", action="kept without geometry")
     population = pd.to_numeric(frame["population"], errors="coerce")
     bad_pop = ~(population > 0)
     for code in frame.index[bad_pop]:
@@ -81,6 +98,49 @@ def _ifn_in_territory(inputs: Inputs, gazetteer: Gazetteer, problems: Problems) 
     return ifn
 
 
+def to_current_codes(series: pd.Series, label: str, gazetteer: Gazetteer, problems: Problems) -> tuple[pd.Series, dict]:
+    """A commune-level indicator brought to the commune list's geography (its COG year).
+
+    A code that is a current commune keeps its row. A former code (``anciensCodes`` of the list, a
+    delegated or associated commune, a municipal arrondissement) gives its value to today's
+    commune when that commune has no row of its own; several former communes merged into one
+    take the plain mean of their values (the table gives no weights). A commune split since the
+    table's year keeps the value of the code it kept, its new parts have none. Codes the list does
+    not know are reported and skipped.
+
+    Returns
+    -------
+    (series indexed by current commune code, counts: ``rows``, ``current``, ``former_codes``
+    matched through the list, ``former_superseded`` (former codes whose commune has its own row),
+    ``communes_from_former`` they gave a value to, ``unknown``)
+    """
+    index = series.index.astype(str)
+    known = gazetteer.communes.index
+    current = index.isin(known)
+    mapped = pd.Index([gazetteer.aliases.get(c) for c in index], dtype=object)
+    former = ~current & pd.notna(mapped) & mapped.isin(known)
+    unknown = ~current & ~former
+    own = pd.Series(series.to_numpy()[current], index=index[current])
+    former_rows = pd.Series(series.to_numpy()[former], index=mapped[former])
+    # A former code whose commune has its own row in the table is superseded by that row.
+    used = ~former_rows.index.isin(own.index)
+    from_former = former_rows[used].groupby(level=0).mean()
+    for code in index[unknown]:
+        problems.add(label, "unknown commune code: not in the commune list, nor a former code of a commune",
+                     code=code, value=code, action="skipped")  # fmt: skip
+    counts = {"rows": int(len(series)), "current": int(current.sum()), "former_codes": int(used.sum()),
+              "former_superseded": int((~used).sum()), "communes_from_former": int(len(from_former)),
+              "unknown": int(unknown.sum())}  # fmt: skip
+    if counts["former_codes"]:
+        problems.add(label, f"{counts['former_codes']} codes of another COG year matched through the commune "
+                     f"list (former codes), giving a value to {counts['communes_from_former']} current communes",
+                     field="code", action="matched")  # fmt: skip
+    if counts["former_superseded"]:
+        problems.add(label, f"{counts['former_superseded']} former codes ignored: their current commune has its "
+                     "own row in the table", field="code", action="skipped")  # fmt: skip
+    return pd.concat([own, from_former]).rename(series.name), counts
+
+
 def _indicator_at(series: pd.Series, level: str, zones: pd.DataFrame, zone_level: str,
                   gazetteer: Gazetteer, iris_types: pd.DataFrame | None, population) -> pd.Series:  # fmt: skip
     """An indicator's values for the zones (commune values broadcast to IRIS, IRIS aggregated)."""
@@ -113,8 +173,12 @@ def add_computed_index(zones: pd.DataFrame, zone_level: str, inputs: Inputs, set
         zones[f"ind_{name}_score"] = normalise(values, series, weights, ind, cfg.method, cfg.reference)
         normalised[name] = zones[f"ind_{name}_score"]
         added += [f"ind_{name}", f"ind_{name}_score"]
+    if normalised and cfg.families:
+        for family, score in family_scores(normalised, cfg.indicators).items():
+            zones[f"ifn_calc_{family}"] = score
+            added.append(f"ifn_calc_{family}")
     if normalised:
-        zones["ifn_calc"] = computed_index(normalised, cfg.indicators)
+        zones["ifn_calc"] = computed_index(normalised, cfg.indicators, cfg.families)
         added.append("ifn_calc")
     return added
 
@@ -176,20 +240,62 @@ def build_zones(gazetteer: Gazetteer, groups: pd.DataFrame, inputs: Inputs, sett
     if ifn is not None and len(ifn):
         agg = aggregate_to_communes(ifn, SCORES, population=inputs.iris_population)
         communes = communes.join(agg)
-        for code in communes.index[communes["n_iris"].isna()]:
+        none = communes["n_iris"].isna()
+        deps = communes["departement"].astype(str)
+        covered = set(deps[~none])
+        # A département the published file does not cover at all is one problem, not one per commune.
+        for dep, count in deps[none & ~deps.isin(covered)].value_counts().sort_index().items():
+            problems.add("ifn", f"the published IFN file does not cover this département ({count} communes)",
+                         code=dep, field="departement", value=dep, action="computed index only")  # fmt: skip
+        for code in communes.index[none & deps.isin(covered)]:
             problems.add("ifn", "no IFN row for this commune", code=code, action="fragility left empty")
         communes["n_iris"] = communes["n_iris"].astype("Int64")
     iris_types = ifn[["type_iris"]] if ifn is not None else None
+    codes_info = {}
+    for name, series in list(inputs.indicators.items()):
+        if settings.fragility.indicators[name].level == "commune":
+            inputs.indicators[name], codes_info[name] = to_current_codes(series, f"indicator {name}", gazetteer,
+                                                                         problems)  # fmt: skip
     computed = add_computed_index(communes, "commune", inputs, settings, gazetteer, iris_types)
+    agreement = computed_agreement(communes, settings)
     column, what, classes = add_main_score(communes, settings)
     info = {"communes": {"score": column, "score_description": what, "classes": classes.legend(),
-                         "computed_columns": computed}}  # fmt: skip
+                         "computed_columns": computed, "agreement": agreement,
+                         "indicator_codes": codes_info}}  # fmt: skip
     if iris is not None:
         computed = add_computed_index(iris, "iris", inputs, settings, gazetteer, iris_types)
         column, what, classes = add_main_score(iris, settings)
         info["iris"] = {"score": column, "score_description": what, "classes": classes.legend(),
-                        "computed_columns": computed}  # fmt: skip
+                        "computed_columns": computed, "agreement": None, "indicator_codes": codes_info}  # fmt: skip
         iris = gpd.GeoDataFrame(iris, geometry="geometry", crs=STORED)
         iris.index.name = "code_iris"
     info["level"] = "iris" if iris is not None and len(iris) else "commune"
     return communes, iris, info
+
+
+def computed_agreement(communes: pd.DataFrame, settings: Settings) -> dict | None:
+    """How the computed index ranks the communes against La MedNum's published scores.
+
+    Spearman rank correlation, per département and over all, between ``ifn_calc`` and the
+    published global score (aggregated from the IRIS, reference ``fragility.published.reference``)
+    over the communes that have both; each family is also compared with the published axis of the
+    same name. ``None`` when either score is missing.
+    """
+    cfg = settings.fragility
+    ref = cfg.published.reference if cfg.published else "region"
+    published = f"ifn_global_{ref}"
+    if "ifn_calc" not in communes or published not in communes:
+        return None
+    deps = communes["departement"].astype(str)
+    out = {"method": "spearman", "computed": "ifn_calc", "published": published,
+           **rank_agreement(communes["ifn_calc"], communes[published], deps)}  # fmt: skip
+    if out["all"]["n"] == 0:
+        return None
+    families = {}
+    for family in cfg.families:
+        column = f"ifn_{family}_{ref}"
+        if family in AXES.values() and column in communes and f"ifn_calc_{family}" in communes:
+            families[family] = {"published": column,
+                                **rank_agreement(communes[f"ifn_calc_{family}"], communes[column], deps)}  # fmt: skip
+    out["families"] = families
+    return out
