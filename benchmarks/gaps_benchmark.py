@@ -13,6 +13,8 @@
 Usage::
 
     python benchmarks/gaps_benchmark.py [--data ../shared/data] [--runs 3]
+
+``gaps_national_benchmark.py`` adds the peak memory, and France at 1 km and at 250 m.
 """
 
 from __future__ import annotations

@@ -5,10 +5,15 @@ CLI's ``gaps`` command and the web views both call it. Demand points are the cen
 grid over the territory; each carries an even share of its zone's population (the finest
 population known: IRIS when an IRIS population table was built, else commune), so a zone's
 figures are population-weighted means over its points.
+
+Before anything is computed, :func:`.capacity.check_memory` estimates the cells and the memory
+from the zones' area and refuses a territory that would not fit (a coarser grid is suggested).
+``meta["timings"]`` gives the seconds of each step.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -18,6 +23,7 @@ import pandas as pd
 from ..config import Settings
 from ..errors import BadRequest
 from ..store import GeoPackageStore
+from .capacity import check_memory
 from .demand import (
     add_supply,
     demand_points,
@@ -56,6 +62,19 @@ class GapResult:
     warnings: list[str] = field(default_factory=list)
 
 
+class _Clock:
+    """Seconds spent in each step, for the benchmarks and the layers' metadata."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
+
+
 def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPackageStore | None = None) -> GapResult:
     """Run the analysis on the store's layers; nothing is written (see :mod:`.gaps_output`).
 
@@ -71,6 +90,8 @@ def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPac
     service = resolve_service(options.service)
     slot = parse_slot(options.slot) if options.slot else None
     zones, level = load_zones(store)
+    estimate = check_memory(zones.geometry.values, settings.coverage)
+    clock = _Clock()
     keep = select_subterritory(zones, settings, options.subterritory) if options.subterritory else \
         np.ones(len(zones), dtype=bool)  # fmt: skip
     venues = load_venues(store, settings)
@@ -79,14 +100,20 @@ def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPac
         venues = venues[venues["services"].fillna("").str.split("|").map(lambda s: service in s)].reset_index(drop=True)
         if venues.empty:
             raise BadRequest(f"no venue of the territory offers « {service} »")
+    clock.lap("zones and venues")
     grid, pts = demand_points(zones, settings)
+    clock.lap("grid")
     base = measure(pts, venues, settings, threshold)
     out = pd.concat([zones, zone_figures(pts, base, len(zones))], axis=1)
+    clock.lap("distances and E2SFCA")
     services = per_service(pts, venues, len(zones), out, grid) if not service else {}
+    clock.lap("per service")
     if slot:
         slot_figures(pts, venues, slot, settings, threshold, out, grid)
+        clock.lap("slot")
     if options.close or options.add:
         scenario(options, zones, venues, pts, settings, threshold, out)
+        clock.lap("scenario")
     cell_values(grid, pts, base, out, level)
     # Keep the sub-territory's zones, cells and demand points.
     out, grid = out[keep], grid[keep[grid["zone"].to_numpy()]]
@@ -94,9 +121,12 @@ def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPac
     warnings = [f"{z.code} {z.nom}: population is zero or unknown; shown, not ranked"
                 for z in out[~(out["population"] > 0)].itertuples()]  # fmt: skip
     rank_zones(out, venues, settings, threshold)
+    clock.lap("priorities")
     scen = scenario_summary(options, out) if (options.close or options.add) else None
     picks = suggestions(options, zones[keep].reset_index(drop=True), grid, pts[in_sub],
                         base["within"][in_sub], settings, threshold) if options.suggest else pd.DataFrame()  # fmt: skip
+    if options.suggest:
+        clock.lap("suggestions")
     meta = {
         "level": level, "threshold_min": threshold, "service": service, "slot": slot.text if slot else None,
         "subterritory": options.subterritory,
@@ -105,8 +135,11 @@ def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPac
         "per_service": services,
         "slot_description": slot.describe_fr() if slot else None,
         "slot_zones_none_open": out.loc[out["slot_none_open"], "nom"].tolist() if slot else None,
+        "cells_estimated": estimate.cells,
     }  # fmt: skip
-    zones_out, grid_out = to_outputs(out, grid, level, meta)
+    zones_out, grid_out = to_outputs(out, grid, level, meta, settings.coverage)
+    clock.lap("output layers")
+    meta["timings"] = clock.laps
     return GapResult(zones_out, grid_out, picks, scen, meta, warnings)
 
 

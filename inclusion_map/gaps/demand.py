@@ -3,17 +3,18 @@ supply, the demand points of the grid (EPSG:2154 metres throughout)."""
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from ..config import Settings
 from ..errors import BadRequest, NotFound
 from ..geo.crs import METRIC
 from ..store import GeoPackageStore
 from ..vocab import SERVICES, fold
-from .grid import make_grid
+from .grid import zone_cells
 from .slots import reference_monday, weekly_hours
 
 SERVICE_SLUGS = dict(zip(SERVICES, ("demarches", "outils_quotidien", "insertion_pro", "securite", "parentalite",
@@ -44,7 +45,15 @@ def load_zones(store: GeoPackageStore) -> tuple[gpd.GeoDataFrame, str]:
         level = "commune"
     else:
         raise NotFound("no territory layer in the store", hint="run `python run.py build` first")
-    zones = zones[zones.geometry.notna() & ~zones.geometry.is_empty].to_crs(METRIC).reset_index(drop=True)
+    shaped = zones.geometry.notna() & ~zones.geometry.is_empty
+    if not shaped.all():
+        # Zones without contour (e.g. a département whose contour file was missing at build time) hold
+        # no grid cell: say which ones are left out instead of dropping them silently.
+        codes = zones.loc[~shaped, "code"].astype(str).tolist()
+        warnings.warn(f"{len(codes)} zones without contour are left out of the gap analysis: "
+                      f"{', '.join(codes[:20])}{' …' if len(codes) > 20 else ''}", stacklevel=2)  # fmt: skip
+    zones = zones[shaped].to_crs(METRIC).reset_index(drop=True)
+    zones.attrs["without_contour"] = codes if not shaped.all() else []
     zones["population"] = pd.to_numeric(zones["population"], errors="coerce")
     zones["population_estimated"] = False
     if level == "iris" and zones["population"].isna().all() and store.has("communes"):
@@ -108,24 +117,26 @@ def fragility_weights(zones: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(positive), 1.0, positive / mean)
 
 
-def demand_points(zones: gpd.GeoDataFrame, settings: Settings) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def demand_points(zones: gpd.GeoDataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The grid cells over the zones, and the demand points (cell centres plus one point per zone
-    too small to hold a cell centre) with their zone and even share of its population."""
+    too small to hold a cell centre) with their zone and even share of its population.
+
+    Returns
+    -------
+    (grid, points): ``grid`` has the cell centres ``x``, ``y`` (metres, EPSG:2154) and ``zone``
+    (row of ``zones``), without cell polygons (see :func:`.grid.cell_polygons`); ``points`` has
+    ``x``, ``y``, ``zone``, ``population`` and ``demand``, the grid cells first, in the same order.
+    """
     cov = settings.coverage
-    area = shapely.union_all(zones.geometry.values)
-    grid = make_grid(area, cov.grid_size_m, cov.grid_shape)
-    points = gpd.GeoSeries(shapely.points(grid["x"], grid["y"]), crs=METRIC)
-    p_idx, z_idx = zones.sindex.query(points, predicate="within")
-    first = ~pd.Series(p_idx).duplicated().to_numpy()
-    grid["zone"] = -1
-    grid.loc[grid.index[p_idx[first]], "zone"] = z_idx[first]
-    grid = grid[grid["zone"] >= 0].reset_index(drop=True)
-    missing = np.setdiff1d(np.arange(len(zones)), grid["zone"].unique())
+    x, y, zone = zone_cells(zones.geometry.values, cov.grid_size_m, cov.grid_shape)
+    grid = pd.DataFrame({"x": x, "y": y, "zone": zone.astype(np.int64)})
+    missing = np.setdiff1d(np.arange(len(zones)), zone)
     extra = zones.geometry.iloc[missing].representative_point()
-    pts = pd.DataFrame({"x": np.r_[grid["x"], extra.x], "y": np.r_[grid["y"], extra.y],
-                        "zone": np.r_[grid["zone"], missing].astype(int)})  # fmt: skip
-    counts = pts.groupby("zone").size()
+    pts = pd.DataFrame({"x": np.r_[x, extra.x], "y": np.r_[y, extra.y],
+                        "zone": np.r_[zone, missing].astype(np.int64)})  # fmt: skip
+    counts = np.bincount(pts["zone"].to_numpy(), minlength=len(zones))
     pop = zones["population"].fillna(0).to_numpy(dtype=float)
-    pts["population"] = pop[pts["zone"]] / counts.reindex(pts["zone"]).to_numpy()
-    pts["demand"] = pts["population"] * fragility_weights(zones)[pts["zone"]]
+    z = pts["zone"].to_numpy()
+    pts["population"] = pop[z] / counts[z]
+    pts["demand"] = pts["population"] * fragility_weights(zones)[z]
     return grid, pts

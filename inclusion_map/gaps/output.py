@@ -28,6 +28,8 @@ def _meta(settings: Settings, result: GapResult, kind: str) -> dict:
         "title": "Manques de couverture par zone" if kind == "gaps" else "Grille de distance à l'aide",
         "level": result.meta["level"] if kind == "gaps" else f"grille {cov.grid_shape} {cov.grid_size_m:.0f} m",
         "zones_level": result.meta["level"],
+        # "point" when the grid is too large for cell polygons (coverage.grid_polygon_max_cells).
+        "grid_geometry": result.meta.get("grid_geometry"),
         "population_basis": result.meta["population_basis"],
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "version": __version__,

@@ -6,12 +6,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from ..config import Settings
 from ..errors import BadRequest
 from ..geo.crs import METRIC, STORED
 from .demand import SERVICE_SLUGS, add_supply
 from .distances import Walk, nearest, weighted_mean
+from .grid import cell_rings
 from .measures import measure, open_flags, to_wgs84, zone_figures
 from .sites import greedy_sites
 
@@ -139,7 +141,30 @@ def cell_values(grid, pts, base: dict, out: pd.DataFrame, level: str) -> None:
     grid["population_est"] = pts["population"].to_numpy()[:n].round(1) if fine else np.nan
 
 
-def to_outputs(out, grid, level: str, meta: dict):
+def grid_geometry(grid: pd.DataFrame, cov) -> gpd.GeoDataFrame:
+    """The grid layer in EPSG:4326: cell polygons, or cell centres above ``coverage.grid_polygon_max_cells``.
+
+    Ten million hexagons (France at 250 m) would take some 5 GB as shapely polygons and as much
+    again in their EPSG:4326 copy, and a GeoPackage of several gigabytes that no map can draw; the
+    centres carry the same figures, so above the limit the cells are written as points (the
+    layer's metadata says which). The centres are projected as arrays, without a shapely point in
+    EPSG:2154 first.
+    """
+    values = grid.drop(columns=["x", "y", "zone"])
+    x, y = grid["x"].to_numpy(), grid["y"].to_numpy()
+    to_lonlat = Transformer.from_crs(METRIC, STORED, always_xy=True)
+    if len(grid) <= cov.grid_polygon_max_cells:
+        # The corners are projected as arrays (the same floats as GeoSeries.to_crs gives) and the
+        # polygons made once, in EPSG:4326.
+        rings = cell_rings(x, y, cov.grid_size_m, cov.grid_shape)
+        lon, lat = to_lonlat.transform(rings[..., 0].ravel(), rings[..., 1].ravel())
+        rings = np.stack([lon.reshape(rings.shape[:2]), lat.reshape(rings.shape[:2])], axis=-1)
+        return gpd.GeoDataFrame(values, geometry=shapely.polygons(rings), crs=STORED)
+    lon, lat = to_lonlat.transform(x, y)
+    return gpd.GeoDataFrame(values, geometry=gpd.points_from_xy(lon, lat), crs=STORED)
+
+
+def to_outputs(out, grid, level: str, meta: dict, cov):
     """The zones and grid layers in EPSG:4326, with the level and population basis stated."""
     if level == "iris" and not out["population_estimated"].any():
         basis = "population des IRIS, supposée répartie également sur leur surface"
@@ -148,7 +173,8 @@ def to_outputs(out, grid, level: str, meta: dict):
     else:
         basis = "population de la commune, supposée répartie également sur sa surface (estimation)"
     meta["population_basis"] = basis
+    meta["grid_geometry"] = "polygon" if len(grid) <= cov.grid_polygon_max_cells else "point"
     out = out.assign(level=level, population_basis=basis)
-    grid = grid.drop(columns=["x", "y", "zone"]).to_crs(STORED)
+    grid = grid_geometry(grid, cov)
     zones = gpd.GeoDataFrame(out, geometry="geometry", crs=METRIC).to_crs(STORED)
     return zones, grid
