@@ -39,12 +39,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+# The same offline store as the load benchmark: the territory harvested, built and analysed.
+from load_benchmark import build_store, settings_for  # noqa: E402
+
 os.environ.setdefault("INCLUSION_MAP_QUIET", "1")
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,34 +71,6 @@ new PerformanceObserver((list) => {
 }).observe({type: "largest-contentful-paint", buffered: true});
 """
 TILES = "tile.openstreetmap.org"
-
-
-def settings_for(folder: Path, data: Path, store: Path | None = None):
-    """Offline settings: the mirror, no geocoder, every file of the run in ``folder``."""
-    from inclusion_map.config import load_settings
-
-    settings = load_settings(ROOT / "config.yaml", mirror=str(data))
-    return settings.with_overrides(
-        store={"path": str(store or folder / "store.gpkg"), "reports_dir": str(folder / "reports")},
-        geocoding={"enabled": False}, http={"cache_dir": str(folder / "http")},
-        dedupe={"decisions_file": str(folder / "d.csv"), "review_file": str(folder / "r.csv")},
-        coverage={"reference_week": "2026-11-30"},
-    )  # fmt: skip
-
-
-def build_store(folder: Path, data: Path) -> Path:
-    """Harvest, build and analyse the territory from the mirror into ``folder/store.gpkg``."""
-    from inclusion_map.gaps.output import run_gaps
-    from inclusion_map.harvest.pipeline import run_harvest
-    from inclusion_map.territory.build import run_build
-
-    settings = settings_for(folder, data)
-    started = time.perf_counter()
-    run_harvest(settings)
-    run_build(settings)
-    run_gaps(settings)
-    print(f"Store built from the mirror in {time.perf_counter() - started:.1f} s: {settings.store_path}")
-    return settings.store_path
 
 
 def serve(folder: str, data: str, store: str) -> None:
