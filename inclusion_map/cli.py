@@ -237,6 +237,9 @@ def _print_build(report) -> None:
     written = ", ".join(f"{k} ({v} rows)" for k, v in report.layers.items()) or "none"
     console.print(f"Layers written: {written}; level of analysis: [bold]{report.level}[/]."
                   + (f" Kept the previous: {', '.join(report.kept_previous)}." if report.kept_previous else ""))
+    if report.level == "mixed":
+        console.print(f"Communes analysed by IRIS: {len(report.levels['iris'])}; as whole communes (no IRIS "
+                      f"contours): {len(report.levels['commune'])} ({', '.join(report.levels['commune'])}).")  # fmt: skip
     console.print(f"{len(real)} problems, {len(report.problems) - len(real)} rows outside the territory skipped."
                   f"\nReport: {report.files['markdown']}\nProblems: {report.files['problems']}")  # fmt: skip
 

@@ -163,13 +163,20 @@ class PublishedIndex(_Frozen):
 
 
 class IrisPopulation(_Frozen):
-    """An optional table of IRIS populations (e.g. INSEE base-ic-evol-struct-pop)."""
+    """An optional table of IRIS populations (e.g. INSEE base-ic-evol-struct-pop).
+
+    Each IRIS zone states in ``population_basis`` which table (and ``universe``) its figure comes from.
+    """
 
     url: Url
     mirror: str | None = None
     code_column: str = "IRIS"
     value_column: str = "P20_POP"
     vintage: str = ""
+    #: what the table counts: every inhabitant (``total``, e.g. INSEE ``P20_POP``), or only people aged
+    #: 18 and over (``adults_18plus``, e.g. ``P17_POP18P``), which are then used as weights within each
+    #: commune and scaled to its legal population
+    universe: Literal["total", "adults_18plus"] = "total"
 
 
 class Fragility(_Frozen):

@@ -228,8 +228,8 @@ def test_subterritory_keeps_its_zones_with_the_whole_territory_figures(baseline,
 
 
 def test_iris_level_analysis(settings, tmp_path, testdata):
-    """With (SYNTHETIC) IRIS contours in the store, the zones are IRIS and say how their population
-    was estimated."""
+    """With (SYNTHETIC) IRIS contours for Athis-Mons only, its zones are IRIS and the other communes
+    stay communes; each zone says its level and how its population was estimated."""
     import json
 
     from tests.test_territory_layers import synthetic_iris
@@ -240,12 +240,17 @@ def test_iris_level_analysis(settings, tmp_path, testdata):
     reference["iris_contours"] = {"url": "https://example.invalid/iris.geojson", "mirror": str(file)}
     with_iris = settings.with_overrides(reference=reference)
     report = run_build(with_iris)
-    assert report.level == "iris"
+    assert report.level == "mixed"
     result = analyse(with_iris)
     zones = result.zones.set_index("code")
-    assert result.meta["level"] == "iris" and len(zones) == 6 and (zones["level"] == "iris").all()
+    assert result.meta["level"] == "mixed" and len(zones) == 6 + 23
+    iris = zones[zones["level"] == "iris"]
+    assert len(iris) == 6 and (iris["commune"] == "91027").all()
+    assert result.meta["levels"]["iris"] == ["91027"] and len(result.meta["levels"]["commune"]) == 23
     assert "IRIS résidentiels (estimation)" in result.meta["population_basis"]
+    assert (iris["population_basis"] == "population de la commune partagée entre ses IRIS résidentiels "
+            "(estimation)").all()  # fmt: skip
     athis = GeoPackageStore(with_iris.store_path).read("communes").set_index("code").at["91027", "population"]
-    assert zones["population"].sum() == pytest.approx(athis)  # shared by the 5 residential IRIS
+    assert iris["population"].sum() == pytest.approx(athis)  # shared by the 5 residential IRIS
     assert zones.at["910279999", "population"] == 0 and zones.at["910279999", "reason"].startswith("Population nulle")
     assert result.grid["population_est"].isna().all()

@@ -153,7 +153,9 @@ def test_iris_layer_from_synthetic_contours(make_settings, data_server, testdata
     report = run_build(settings)
     store = GeoPackageStore(settings.store_path)
     iris = store.read("iris").set_index("code_iris")
-    assert report.level == "iris" and store.info("iris")["level"] == "iris"
+    # Only Athis-Mons has IRIS contours: the analysis mixes its IRIS with the 23 other communes.
+    assert report.level == "mixed" and store.info("iris")["level"] == "iris"
+    assert report.levels["iris"] == ["91027"] and len(report.levels["commune"]) == 23
     assert sorted(iris.index) == [f"9102701{i:02d}" for i in range(1, 6)] + ["910279999"]
     rows = {r["Code Iris"]: r for r in ifn_rows(testdata, "91027")}
     assert iris.at["910270101", "fragility"] == pytest.approx(float(rows["910270101"]["SCORE GLOBAL region 1"]))

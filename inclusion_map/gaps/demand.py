@@ -34,15 +34,38 @@ def resolve_service(name: str | None) -> str | None:
                      hint="use one of: " + "; ".join(f"{s} ({slug})" for s, slug in SERVICE_SLUGS.items()))  # fmt: skip
 
 
+BASIS_IRIS = "population des IRIS, supposée répartie également sur leur surface"
+BASIS_IRIS_SHARED = "population de la commune partagée entre ses IRIS résidentiels (estimation)"
+BASIS_COMMUNE = "population de la commune, supposée répartie également sur sa surface (estimation)"
+
+
 def load_zones(store: GeoPackageStore) -> tuple[gpd.GeoDataFrame, str]:
-    """The finest zones built (IRIS if the ``iris`` layer exists, else communes), in EPSG:2154."""
-    if store.exists() and store.has("iris"):
-        zones = store.read("iris").rename(columns={"code_iris": "code", "insee_com": "commune", "nom_iris": "nom"})
-        level = "iris"
-    elif store.exists() and store.has("communes"):
+    """The zones of the analysis, in EPSG:2154, and their level (``iris``, ``commune`` or ``mixed``).
+
+    With an ``iris`` layer, the communes that have IRIS contours are read through their IRIS and
+    the others as whole communes, in one set of zones; without it, every zone is a commune. Each
+    zone has its ``level`` and its ``population_basis`` (which table its population comes from);
+    ``population_estimated`` marks the zones whose people are not known below the commune, whose
+    grid cells then carry distance, not people.
+    """
+    has = store.exists()
+    if has and store.has("iris"):
+        iris = store.read("iris").rename(columns={"code_iris": "code", "insee_com": "commune", "nom_iris": "nom"})
+        iris["level"] = "iris"
+        parts = [iris]
+        if store.has("communes"):
+            communes = store.read("communes")
+            rest = communes[~communes["code"].astype(str).isin(set(iris["commune"].astype(str)))].copy()
+            if len(rest):
+                rest["commune"] = rest["code"]
+                rest["level"] = "commune"
+                keep = [c for c in rest.columns if c in iris.columns or c in ("code", "nom", "commune")]
+                parts.append(rest[keep])
+        zones = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=iris.crs)
+    elif has and store.has("communes"):
         zones = store.read("communes")
         zones["commune"] = zones["code"]
-        level = "commune"
+        zones["level"] = "commune"
     else:
         raise NotFound("no territory layer in the store", hint="run `python run.py build` first")
     shaped = zones.geometry.notna() & ~zones.geometry.is_empty
@@ -55,19 +78,31 @@ def load_zones(store: GeoPackageStore) -> tuple[gpd.GeoDataFrame, str]:
     zones = zones[shaped].to_crs(METRIC).reset_index(drop=True)
     zones.attrs["without_contour"] = codes if not shaped.all() else []
     zones["population"] = pd.to_numeric(zones["population"], errors="coerce")
-    zones["population_estimated"] = False
-    if level == "iris" and zones["population"].isna().all() and store.has("communes"):
-        # No IRIS population: the commune's population is shared equally by its residential IRIS.
+    is_iris = zones["level"] == "iris"
+    basis = zones["population_basis"] if "population_basis" in zones else pd.Series(None, index=zones.index)
+    # A build older than the population bases gives IRIS figures without one.
+    basis = basis.where(basis.notna() | ~is_iris | zones["population"].isna(), BASIS_IRIS)
+    zones["population_estimated"] = ~is_iris
+    zones["population_basis"] = basis.where(is_iris, BASIS_COMMUNE)
+    # A commune none of whose IRIS has a population: its population is shared equally by its
+    # residential IRIS.
+    unknown = is_iris & zones["population"].isna().groupby(zones["commune"]).transform("all")
+    if unknown.any() and store.has("communes"):
         from ..territory.fragility import residential_weight
 
         communes = store.read("communes", columns=["code", "population"]).set_index("code")["population"]
-        share = residential_weight(zones["type_iris"])
-        share = share.where(share.groupby(zones["commune"]).transform("sum") > 0, 1.0)
-        zones["population"] = zones["commune"].map(communes) * share / share.groupby(zones["commune"]).transform("sum")
-        zones["population_estimated"] = True
+        sub = zones[unknown]
+        share = residential_weight(sub["type_iris"])
+        share = share.where(share.groupby(sub["commune"]).transform("sum") > 0, 1.0)
+        zones.loc[unknown, "population"] = (sub["commune"].map(communes).astype(float) * share
+                                            / share.groupby(sub["commune"]).transform("sum"))  # fmt: skip
+        zones.loc[unknown, "population_estimated"] = True
+        zones.loc[unknown, "population_basis"] = BASIS_IRIS_SHARED
     for col in ("fragility", "fragility_label"):
         if col not in zones:
             zones[col] = np.nan if col == "fragility" else None
+    levels = set(zones["level"])
+    level = "mixed" if len(levels) > 1 else (levels.pop() if levels else "commune")
     return zones, level
 
 

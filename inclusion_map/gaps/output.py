@@ -19,7 +19,7 @@ from .analysis import GapOptions, GapResult, analyse
 
 SUMMARY_COLUMNS = ["rank", "code", "nom", "commune", "population", "fragility", "fragility_label", "dist_mean_m",
                    "walk_mean_min", "pop_beyond", "share_beyond", "access", "access_label", "nearest_nom",
-                   "nearest_m", "gap_score", "reason"]  # fmt: skip
+                   "nearest_m", "gap_score", "reason", "level", "population_basis"]  # fmt: skip
 
 
 def _meta(settings: Settings, result: GapResult, kind: str) -> dict:
@@ -31,6 +31,8 @@ def _meta(settings: Settings, result: GapResult, kind: str) -> dict:
         # "point" when the grid is too large for cell polygons (coverage.grid_polygon_max_cells).
         "grid_geometry": result.meta.get("grid_geometry"),
         "population_basis": result.meta["population_basis"],
+        # Which communes are read through their IRIS and which as whole communes (mixed levels).
+        "levels": result.meta.get("levels"),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "version": __version__,
         "licence": "Licence Ouverte 2.0",
@@ -57,7 +59,10 @@ def priorities(result: GapResult, top: int | None = None) -> pd.DataFrame:
 
 def _markdown(result: GapResult, table: pd.DataFrame) -> str:
     m = result.meta
+    levels = m.get("levels") or {}
     lines = ["# Coverage gaps", "", f"- Level: {m['level']} ({m['population_basis']})",
+             *[f"- Communes analysed at {lvl} level ({len(codes)}): {', '.join(codes)}"
+               for lvl, codes in levels.items() if codes and m["level"] == "mixed"],
              f"- Threshold: {m['threshold_min']:g} min on foot; service: {m['service'] or 'all'}; "
              f"slot: {m['slot'] or 'none'}",
              f"- Venues: {m['venues']} ({m['venues_hours_known']} with known hours, "

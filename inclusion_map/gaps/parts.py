@@ -136,9 +136,11 @@ def cell_values(grid, pts, base: dict, out: pd.DataFrame, level: str) -> None:
     grid["walk_min"] = base["minutes"][:n].round(1)
     grid["within"] = base["within"][:n]
     grid["access"] = base["access"][:n]
-    # Cells carry people only when population is known below the commune (IRIS level).
-    fine = level == "iris" and not out["population_estimated"].any()
-    grid["population_est"] = pts["population"].to_numpy()[:n].round(1) if fine else np.nan
+    # Cells carry people only in zones whose population is known below the commune (IRIS with a
+    # population table); elsewhere an even share of the commune would pass for a count.
+    fine = (out["level"] == "iris").to_numpy() & ~out["population_estimated"].to_numpy(dtype=bool)
+    people = pts["population"].to_numpy()[:n].round(1)
+    grid["population_est"] = np.where(fine[grid["zone"].to_numpy()], people, np.nan)
 
 
 def grid_geometry(grid: pd.DataFrame, cov) -> gpd.GeoDataFrame:
@@ -165,16 +167,20 @@ def grid_geometry(grid: pd.DataFrame, cov) -> gpd.GeoDataFrame:
 
 
 def to_outputs(out, grid, level: str, meta: dict, cov):
-    """The zones and grid layers in EPSG:4326, with the level and population basis stated."""
-    if level == "iris" and not out["population_estimated"].any():
-        basis = "population des IRIS, supposée répartie également sur leur surface"
-    elif level == "iris":
-        basis = "population de la commune partagée entre ses IRIS résidentiels (estimation)"
-    else:
-        basis = "population de la commune, supposée répartie également sur sa surface (estimation)"
-    meta["population_basis"] = basis
+    """The zones and grid layers in EPSG:4326, with the level and population basis stated.
+
+    Each zone keeps its own ``level`` and ``population_basis``; the metadata gives the bases in
+    use (joined by « ; » when several) and, in ``levels`` when the levels are mixed, which communes
+    are analysed at which level.
+    """
+    bases = [b for b in dict.fromkeys(out["population_basis"]) if isinstance(b, str) and b]
+    meta["population_basis"] = " ; ".join(bases)
+    meta["population_bases"] = {b: int((out["population_basis"] == b).sum()) for b in bases}
+    # Listed only when the levels are mixed: a single-level analysis of the whole country would
+    # otherwise carry 35,000 codes in its metadata to say what ``level`` already says.
+    meta["levels"] = {lvl: sorted(set(out.loc[out["level"] == lvl, "commune"].astype(str)))
+                      for lvl in ("iris", "commune")} if level == "mixed" else {}  # fmt: skip
     meta["grid_geometry"] = "polygon" if len(grid) <= cov.grid_polygon_max_cells else "point"
-    out = out.assign(level=level, population_basis=basis)
     grid = grid_geometry(grid, cov)
     zones = gpd.GeoDataFrame(out, geometry="geometry", crs=METRIC).to_crs(STORED)
     return zones, grid

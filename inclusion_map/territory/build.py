@@ -38,6 +38,8 @@ class BuildReport:
     started_at: str
     territory: str
     level: str = "commune"
+    #: the communes analysed through their IRIS (``iris``) and as whole communes (``commune``)
+    levels: dict[str, list[str]] = field(default_factory=dict)
     finished_at: str = ""
     layers: dict[str, int] = field(default_factory=dict)
     kept_previous: list[str] = field(default_factory=list)
@@ -113,6 +115,11 @@ def _layer_meta(settings: Settings, kind: str, info: dict, report: BuildReport, 
             "method_doc": "README.md, section « Fragilité numérique »",
         },
         "subterritories": {k: {"name": n, "communes": sorted(c)} for k, (n, c) in territory.subterritories.items()},
+        # The level of the gap analysis's zones (iris, commune or mixed) and which communes are at which.
+        "zones_level": report.level,
+        "zones_levels": report.levels if report.level == "mixed" else {},
+        "population_basis": ("population légale de la commune" if kind == "communes" else
+                             "par IRIS : colonne population_basis"),
     }
 
 
@@ -162,6 +169,7 @@ def run_build(settings: Settings, session=None) -> BuildReport:
     next(steps, None)
     report.inputs = inputs.statuses
     report.level = info["level"]
+    report.levels = info["levels"]
     report.agreement = info["communes"].get("agreement")
     report.indicator_codes = info["communes"].get("indicator_codes") or {}
     report.missing_departements = dict(gazetteer.missing_departements)

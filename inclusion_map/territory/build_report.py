@@ -70,7 +70,7 @@ def print_agreement(report) -> None:
 
 def _markdown(report) -> str:
     lines = [f"# Build {report.run_id}", "", f"- Territory: {report.territory}",
-             f"- Level: {report.level}", f"- Started: {report.started_at} — finished: {report.finished_at}",
+             f"- Level: {report.level}", *_levels_lines(report), f"- Started: {report.started_at} — finished: {report.finished_at}",
              f"- Layers written: {', '.join(f'{k} ({v} rows)' for k, v in report.layers.items()) or 'none'}",
              f"- Previous layers kept: {', '.join(report.kept_previous) or 'none'}", "",
              "| input | status | rows | note |", "|---|---|---:|---|"]  # fmt: skip
@@ -104,3 +104,12 @@ def write_build_files(settings: Settings, report) -> dict[str, str]:
     safe_frame(report.problems).to_csv(files["problems"], index=False)
     prune_runs(folder, "build-", settings.store.keep_runs)
     return {k: str(v) for k, v in files.items()}
+
+
+def _levels_lines(report) -> list[str]:
+    """Which communes the gap analysis reads through their IRIS and which as whole communes."""
+    if report.level != "mixed":
+        return []
+    return [f"- Communes analysed at IRIS level ({len(report.levels['iris'])}): {', '.join(report.levels['iris'])}",
+            f"- Communes analysed as communes ({len(report.levels['commune'])}): "
+            f"{', '.join(report.levels['commune'])}"]  # fmt: skip

@@ -27,6 +27,7 @@ from .inputs import Inputs
 from .tables import Problems
 
 SCORES = list(score_columns().values())
+COMMUNE_BASIS = "population légale de la commune"
 
 
 def commune_frame(gazetteer: Gazetteer, groups: pd.DataFrame, previous: gpd.GeoDataFrame | None,
@@ -222,19 +223,29 @@ def build_zones(gazetteer: Gazetteer, groups: pd.DataFrame, inputs: Inputs, sett
     """
     communes = commune_frame(gazetteer, groups, previous, problems)
     communes["level"] = "commune"
+    communes["population_basis"] = COMMUNE_BASIS
     ifn = _ifn_in_territory(inputs, gazetteer, problems)
     iris = None
     if inputs.iris_contours is not None:
         iris = inputs.iris_contours.copy()
         if ifn is not None:
             no_contour = ~ifn.index.isin(iris.index)
-            problems.add_rows("ifn", ifn[no_contour].assign(_c=ifn.index[no_contour]),
+            # A commune without any IRIS contour is analysed whole (mixed levels): one row says so,
+            # rather than one per IRIS; an IRIS missing among its commune's contours is a mismatch.
+            whole = ~ifn["insee_com"].isin(set(iris["insee_com"]))
+            mismatch = no_contour & ~whole
+            problems.add_rows("ifn", ifn[mismatch].assign(_c=ifn.index[mismatch]),
                               "IRIS code matches no contour", field="Code Iris", code_column="_c",
                               action="kept for the commune score, not on the IRIS map")  # fmt: skip
+            for code, count in ifn.loc[no_contour & whole, "insee_com"].value_counts().sort_index().items():
+                problems.add("iris contours", f"no IRIS contour for this commune ({count} IRIS in the IFN file): "
+                             "it is analysed as a whole commune", code=code, field="insee_com", value=code,
+                             action="commune level")  # fmt: skip
             iris = iris.join(ifn[SCORES].reindex(iris.index))
             iris["type_iris"] = iris["type_iris"].fillna(ifn["type_iris"].reindex(iris.index))
-        iris["population"] = (inputs.iris_population.reindex(iris.index).where(lambda s: s > 0).round().astype("Int64")
-                              if inputs.iris_population is not None else pd.Series(pd.NA, index=iris.index, dtype="Int64"))  # fmt: skip
+        iris["population"], iris["population_basis"] = iris_population(
+            iris["insee_com"], iris["type_iris"], inputs.iris_population, settings.fragility.iris_population,
+            communes["population"])  # fmt: skip
         iris["nom_com"] = iris["insee_com"].map(gazetteer.communes["nom"])
         iris["level"] = "iris"
     if ifn is not None and len(ifn):
@@ -269,8 +280,81 @@ def build_zones(gazetteer: Gazetteer, groups: pd.DataFrame, inputs: Inputs, sett
                         "computed_columns": computed, "agreement": None, "indicator_codes": codes_info}  # fmt: skip
         iris = gpd.GeoDataFrame(iris, geometry="geometry", crs=STORED)
         iris.index.name = "code_iris"
-    info["level"] = "iris" if iris is not None and len(iris) else "commune"
+    # Mixed levels: a commune with IRIS contours is analysed through its IRIS, the others as
+    # communes; the communes layer stays complete and says which (``zones_level``).
+    with_iris = set(iris["insee_com"]) if iris is not None and len(iris) else set()
+    communes["zones_level"] = ["iris" if code in with_iris else "commune" for code in communes.index]
+    info["levels"] = {lvl: sorted(communes.index[communes["zones_level"] == lvl]) for lvl in ("iris", "commune")}
+    info["level"] = zones_level(len(info["levels"]["iris"]), len(info["levels"]["commune"]))
     return communes, iris, info
+
+
+def zones_level(n_iris: int, n_commune: int) -> str:
+    """The level of an analysis whose zones are IRIS for ``n_iris`` communes and communes for
+    ``n_commune``: ``iris``, ``commune`` or ``mixed``."""
+    if n_iris and n_commune:
+        return "mixed"
+    return "iris" if n_iris else "commune"
+
+
+def iris_population(commune: pd.Series, type_iris: pd.Series, table: pd.Series | None, cfg,
+                    legal: pd.Series) -> tuple[pd.Series, pd.Series]:  # fmt: skip
+    """The population of each IRIS and the basis it comes from (a French phrase).
+
+    Parameters
+    ----------
+    commune : Series
+        Commune code of each IRIS (indexed by IRIS code).
+    type_iris : Series
+        IRIS type in words (residential IRIS take the commune's population when the table has none).
+    table : Series or None
+        The configured IRIS population table (by IRIS code), or ``None``.
+    cfg : IrisPopulation or None
+        Its settings; ``universe`` says whether it counts everyone or only adults.
+    legal : Series
+        The legal population of each commune (by commune code).
+
+    Returns
+    -------
+    (population as ``Int64``, basis): with a total-population table, its figures as they are (an
+    IRIS without a row stays unknown); with an adults-only table, the adults are weights within the
+    commune and the figures are scaled to its legal population, rounded so that they add up to it
+    exactly (an IRIS without a row counts no adult); a commune none of whose IRIS is in that table
+    shares its legal population among its residential IRIS. Without a table every IRIS is unknown
+    and the basis empty: the gap analysis then makes its own estimate and says so.
+    """
+    unknown = pd.Series(pd.NA, index=commune.index, dtype="Int64")
+    if table is None or cfg is None:
+        return unknown, pd.Series(None, index=commune.index, dtype=object)
+    raw = table.reindex(commune.index).astype(float).where(lambda v: v > 0)
+    vintage = f" ({cfg.vintage})" if cfg.vintage else ""
+    if cfg.universe == "total":
+        basis = pd.Series(f"population des IRIS{vintage}", index=commune.index, dtype=object)
+        return raw.round().astype("Int64"), basis.where(raw.notna(), None)
+    from .fragility import residential_weight
+
+    legal = pd.to_numeric(legal, errors="coerce").astype(float)
+    weights = raw.fillna(0.0)
+    listed = weights.groupby(commune).transform("sum") > 0
+    # A commune absent from the table (e.g. a commune not cut into IRIS) keeps its legal population,
+    # shared by its residential IRIS.
+    share = residential_weight(type_iris.reindex(commune.index))
+    share = share.where(share.groupby(commune).transform("sum") > 0, 1.0)
+    weights = weights.where(listed, share)
+    population = _shares_of(weights, commune, commune.map(legal))
+    basis = pd.Series(f"adultes 18+{vintage} ramenés à la population légale de la commune", index=commune.index,
+                      dtype=object).where(listed, "population légale de la commune (absente de la table des IRIS)")  # fmt: skip
+    return population, basis.where(population.notna(), None)
+
+
+def _shares_of(weights: pd.Series, group: pd.Series, total: pd.Series) -> pd.Series:
+    """``total`` split by ``weights`` within each group, in whole people that add up to the total
+    (largest remainders), so that a commune's IRIS sum to its legal population exactly."""
+    exact = total * weights / weights.groupby(group).transform("sum")
+    floor = np.floor(exact)
+    missing = total - floor.groupby(group).transform("sum")
+    rank = (exact - floor).groupby(group).rank(method="first", ascending=False)
+    return (floor + (rank <= missing)).where(exact.notna()).round().astype("Int64")
 
 
 def computed_agreement(communes: pd.DataFrame, settings: Settings) -> dict | None:

@@ -67,6 +67,25 @@ BASIS_EN = {
     "population de la commune, supposée répartie également sur sa surface (estimation)":
         "the commune's population, assumed spread evenly over its area (an estimate)",
 }  # fmt: skip
+#: the population bases of the build's IRIS (territory.zones.iris_population), in English
+BASIS_EN.update({
+    "population légale de la commune (absente de la table des IRIS)":
+        "the commune's legal population (the commune is not in the IRIS table)",
+})  # fmt: skip
+
+
+def levels_by_name(result) -> dict[str, list[str]]:
+    """For a mixed analysis, the names of the communes read through their IRIS (``iris``) and of
+    those read as whole communes (``commune``); empty otherwise."""
+    if result.meta.get("level") != "mixed":
+        return {}
+    zones = result.zones
+    names = dict(zip(zones["commune"], zones["nom_com"] if "nom_com" in zones else zones["nom"], strict=False))
+    communes = zones[zones["level"] == "commune"]
+    names.update(zip(communes["commune"], communes["nom"], strict=False))
+    return {lvl: sorted(str(names.get(c) or c) for c in codes) for lvl, codes in result.meta["levels"].items()}
+
+
 _LEVEL_WORDS = {fr: en for k in LEVELS_FR for fr, en in zip(LEVELS_FR[k], LEVELS_EN[k], strict=True)}
 _NOUNS = {"Fragilité": "fragility", "Accessibilité": "access"}
 
@@ -274,6 +293,7 @@ def page():
         descending=descending, map=results_map(*found.centre, zoom=12), services=SERVICE_SLUGS,
         presets=PRESETS, thresholds=THRESHOLDS, slot_name=lambda key: slot_name(key, g.lang),
         slot_text=lambda spec: slot_text(spec, g.lang), basis=BASIS_EN if g.lang == "en" else {},
+        levels=levels_by_name(result),
         reason=lambda zone: reason_text(zone, options.threshold_min, g.lang),
         subterritories={k: s.name for k, s in settings.territory.subterritories.items()}, options=options,
         page_url=lambda **c: page_url(request.args, **c), sites=[list(s) for s in sites], near=near,

@@ -287,7 +287,11 @@ def _build(path: str, stamp: int, commune: str | None, lang: str) -> dict:
         "ranked": int(gaps["rank"].notna().sum()), "threshold": threshold,
         "charts": _charts(layers, table, whole, commune, focus, ranked, zones, threshold, lang),
         "method": meta.get("method", {}), "options": meta.get("options", {}), "level": meta.get("level"),
-        "population_basis": meta.get("population_basis"), "gaps_built": str(meta.get("built_at") or "")[:10],
+        "population_basis": meta.get("population_basis"),
+        # Mixed levels: the communes read through their IRIS and those read as whole communes, by name.
+        "levels": {lvl: [codes.get(c, c) for c in found] for lvl, found in (meta.get("levels") or {}).items()}
+        if meta.get("level") == "mixed" else {},
+        "gaps_built": str(meta.get("built_at") or "")[:10],
         "harvested": str(layers["venues_meta"].get("harvested_at") or "")[:10], "fragility": frag,
         "sources": _sources(layers, lang), "failed_sources": _failed_sources(layers),
         "data": summary(layers["venues_meta"]),
