@@ -123,7 +123,7 @@ class Gazette:
             # The territory's names are also matched by their beginning (« Chevily » is Chevilly-Larue)
             # and weigh a little more: people look for the communes the site covers.
             scorer = _inside_score if inside else fuzz.token_sort_ratio
-            hits = process.extract(key, frame["key"].tolist(), scorer=scorer, score_cutoff=FUZZY_SUGGEST,
+            hits = process.extract(key, self._keys(inside), scorer=scorer, score_cutoff=FUZZY_SUGGEST,
                                    limit=limit)  # fmt: skip
             for _, score, i in hits:
                 code, row = frame.index[i], frame.iloc[i]
@@ -132,9 +132,18 @@ class Gazette:
         found.sort(key=lambda g: (-g.score, not g.inside, g.place.label))
         return found[:limit]
 
-    def sure_guess(self, query: str) -> Guess | None:
-        """The one commune a misspelt name clearly designates (see :data:`FUZZY_SURE`), or ``None``."""
-        found = self.guesses(query)
+    def _keys(self, inside: bool) -> list[str]:
+        """The folded names to match against, listed once per loaded gazette (35,000 outside)."""
+        cache = self.__dict__.setdefault("_key_lists", {})
+        if inside not in cache:
+            frame = self.table if inside else self.outside
+            cache[inside] = frame["key"].tolist()
+        return cache[inside]
+
+    def sure_guess(self, query: str, found: list[Guess] | None = None) -> Guess | None:
+        """The one commune a misspelt name clearly designates (see :data:`FUZZY_SURE`), or ``None``;
+        ``found``: :meth:`guesses` of ``query`` when already computed."""
+        found = self.guesses(query) if found is None else found
         if not found or found[0].score < FUZZY_SURE:
             return None
         # A very close name needs a smaller lead (« Vitri sur Seine »: Vitry 96, Ivry 91).
