@@ -36,7 +36,7 @@ from ..store import GeoPackageStore
 from .auth import current_organiser, organiser_required, organiser_store
 from .filters import keep_presentation
 from .mapview import results_map
-from .places import gazette
+from .places import COMMUNE_LIST_MAX, gazette
 from .reports_store import ReportStore
 from .store_cache import per_store
 from .venue_index import get_index
@@ -644,6 +644,17 @@ def reopen(closure_id: int):
 
 # --- /qualite ------------------------------------------------------------------------------------
 
+def _communes_shown(per_commune: list[dict]) -> dict:
+    """The per-commune completeness table: every commune with venues, or for a large territory
+    (thousands of communes for France: a 1 MB page) those with the most records to complete, by
+    name, and how many more there are."""
+    if len(per_commune) <= COMMUNE_LIST_MAX:
+        return {"complete_communes": per_commune, "complete_communes_more": 0}
+    worst = sorted(per_commune, key=lambda e: e["complete"] - e["venues"])[:COMMUNE_LIST_MAX]
+    return {"complete_communes": sorted(worst, key=lambda e: e["commune"].casefold()),
+            "complete_communes_more": len(per_commune) - COMMUNE_LIST_MAX}  # fmt: skip
+
+
 def quality_context(settings, organiser: str | None, args) -> dict:
     """What ``/qualite`` shows of corrections and completeness (see ``quality.html``)."""
     from . import completeness
@@ -667,7 +678,7 @@ def quality_context(settings, organiser: str | None, args) -> dict:
     return {
         "complete_rows": listed[: completeness.LIST_MAX],
         "complete_more": max(0, len(listed) - completeness.LIST_MAX),
-        "complete_communes": completeness.by_commune(rows), "complete_totals": completeness.totals(rows),
+        **_communes_shown(completeness.by_commune(rows)), "complete_totals": completeness.totals(rows),
         "complete_criteria": completeness.CRITERIA, "complete_sort": sort, "complete_desc": descending,
         "complete_commune": commune,
         "conflicts": conflicts(settings), "correction_history": history, "closures": store.closures(50),

@@ -15,7 +15,7 @@ from ..export import EXPORTERS, exporter_for
 from ..export.bundle import export_layer
 from ..vocab import SERVICES
 from .layer_access import available, catalogue
-from .places import gazette
+from .places import COMMUNE_LIST_MAX, gazette
 
 bp = Blueprint("downloads", __name__)
 FORMATS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV", "shp.zip": "Shapefile (zip)",
@@ -41,10 +41,14 @@ def _filters() -> dict:
 def index():
     settings = current_app.config["SETTINGS"]
     layers = available(settings.store_path)
-    communes = gazette(settings.store_path).table.sort_values("nom")
+    places = gazette(settings.store_path)
+    communes = places.table.sort_values("nom")
+    filters = {k: request.args.get(k, "").strip() for k in ("commune", "service", "bbox")}
+    # A name typed in the commune field of a large territory: the links carry its INSEE code.
+    filters["commune"] = places.code_for(filters["commune"]) or filters["commune"]
     return render_template("exports.html", layers=layers, all_layers=catalogue(), formats=FORMATS,
-                           communes=communes, services=SERVICES, filters={k: request.args.get(k, "") for k in
-                                                                           ("commune", "service", "bbox")})  # fmt: skip
+                           communes=communes, services=SERVICES, filters=filters,
+                           commune_list_max=COMMUNE_LIST_MAX)  # fmt: skip
 
 
 @bp.get("/exports/<path:filename>")

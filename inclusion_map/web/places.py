@@ -62,6 +62,10 @@ def _inside_score(query: str, name: str, **kwargs) -> float:
     whole = fuzz.token_sort_ratio(query, name, **kwargs)
     return max(whole, fuzz.partial_ratio(query, name, **kwargs)) if len(query) >= 5 else whole
 _COLUMNS = ["nom", "key", "codes_postaux", "lon", "lat"]
+#: Pages offer the territory's communes as one drop-down list up to this many; beyond (a
+#: département, a région, France: 35,000 names, 1.5 MB of HTML), a text field where a commune is
+#: typed by its name or INSEE code (:meth:`Gazette.code_for`).
+COMMUNE_LIST_MAX = 150
 PLACE_NAMES = "ref_place_names"  # written by the build (inclusion_map.territory.build.place_names)
 
 
@@ -109,6 +113,19 @@ class Gazette:
             if len(hits):
                 return [Place(r.nom, r.lon, r.lat, "commune", code) for code, r in hits.sort_values("nom").iterrows()]
         return []
+
+    def code_for(self, text: str) -> str | None:
+        """The INSEE code of the commune of the territory that ``text`` designates: its code, its
+        exact name (accents, case and hyphens ignored) or the only commune a search finds; else
+        ``None``. What a visitor types in a commune field when the list is too long to offer."""
+        text = (text or "").strip()
+        if text in self.table.index:
+            return text
+        found = self.search(text) if not text.isdigit() else []
+        exact = [p for p in found if p.kind == "commune" and self.table.at[p.code_insee, "key"] == fold(text)]
+        if len(exact) == 1 or len(found) == 1:
+            return (exact or found)[0].code_insee
+        return None
 
     def guesses(self, query: str, limit: int = 5) -> list[Guess]:
         """Communes whose name is close to a misspelt ``query`` (accents, hyphens, case and word

@@ -22,7 +22,7 @@ from .filters import (
 )
 from .hours_text import coming_week, date_time_text, status, week
 from .mapview import results_map
-from .places import AddressSearchUnavailable, Outside, Place, address_search, gazette
+from .places import COMMUNE_LIST_MAX, AddressSearchUnavailable, Outside, Place, address_search, gazette
 from .render_cache import store_stamp
 from .reports_store import ReportStore
 from .venue_index import get_index
@@ -256,8 +256,10 @@ def reports_path(settings):
 
 @bp.get("/integrer")
 def embed_help():
-    communes = gazette(_settings().store_path).table.sort_values("nom")
-    chosen = request.args.get("commune", "")
+    places = gazette(_settings().store_path)
+    communes = places.table.sort_values("nom")
+    chosen = request.args.get("commune", "").strip()
+    chosen = places.code_for(chosen) or chosen  # a name typed in the field of a large territory
     snippet = None
     if chosen:
         if chosen not in communes.index:
@@ -267,4 +269,4 @@ def embed_help():
         snippet = (f'<iframe src="{src}" title="{title}" width="100%" height="640" loading="lazy" '
                    'allow="geolocation" style="border:0"></iframe>')  # fmt: skip
     return render_template("embed_help.html", communes=communes, chosen=chosen, snippet=snippet,
-                           keep=keep_presentation(request.args))  # fmt: skip
+                           keep=keep_presentation(request.args), commune_list_max=COMMUNE_LIST_MAX)  # fmt: skip

@@ -32,10 +32,18 @@ from ..freshness import summary
 from ..store import GeoPackageStore
 from . import render_cache
 from . import report_figures as rf
+from .places import COMMUNE_LIST_MAX, gazette
 from .render_cache import store_stamp
 
 bp = Blueprint("report", __name__)
 TOP = 10  # priority zones listed
+#: the tables of communes and of zones are written in full up to this many rows; beyond (a
+#: département, a région, France), the first rows in their order, the downloads holding them all
+#: (35,000 rows made a 290 MB page for France)
+ROWS_MAX = 150
+BARS_MAX = 40  # communes in the bar chart (the highest rates, and the chosen commune)
+NAMES_MAX = 20  # communes named in one sentence of the highlights
+GRID_MAX_ROWS = 300_000  # grid cells read for the report's hatched area (Île-de-France at 250 m: 222,888)
 SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
 ET.register_namespace("", SVG_NS)  # serialise as plain <svg>, not <ns0:svg>
 ET.register_namespace("xlink", XLINK_NS)
@@ -54,7 +62,7 @@ def inline_svg(fig, key: str, label: str, variant: str = "wide") -> Markup:
     """
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": key}):  # the same figure gives the same ids
-        fig.savefig(buf, format="svg", metadata={"Date": None})
+        fig.savefig(buf, format="svg", metadata={"Date": None}, dpi=rf.RASTER_DPI)  # dpi: rasterized parts
     text = buf.getvalue()
     root = ET.fromstring(text)
     used = set(re.findall(r"url\(#([^)]+)\)", text)) | set(re.findall(r'href="#([^"]+)"', text))
@@ -176,10 +184,15 @@ def _charts(layers, table, whole, commune, focus, ranked, zones, threshold, lang
     classes = layers["communes_meta"].get("fragility", {}).get("classes") or []
     top_class = communes[communes["fragility_class"] == max((c["class"] for c in classes), default=5)]
     store = GeoPackageStore(layers["path"])
-    grid = store.read("gap_grid") if store.has("gap_grid") else None
+    # The cells beyond the threshold are dissolved into one hatched shape; a national grid (ten
+    # million cells) is not read for it: the zones' colours then say the share beyond alone.
+    rows = int(store.meta().get("gap_grid", {}).get("rows") or 0) if store.has("gap_grid") else 0
+    grid = store.read("gap_grid") if 0 < rows <= GRID_MAX_ROWS else None
     per10k = table.dropna(subset=["per10k"])
-    ends = [f"{per10k['nom'].iloc[i]} ({rf.num(per10k['per10k'].iloc[i], lang, 1)})" for i in (0, -1)] if len(
-        per10k) else ["—", "—"]  # fmt: skip
+    drawn = per10k.head(BARS_MAX)  # one bar per commune of France would make a chart 6,000 inches tall
+    ends = [f"{drawn['nom'].iloc[i]} ({rf.num(drawn['per10k'].iloc[i], lang, 1)})" for i in (0, -1)] if len(
+        drawn) else ["—", "—"]  # fmt: skip
+    drawn = _with_row(drawn, per10k, commune)
     shown = venues[venues["zone_commune"] == commune] if commune else venues
     none = "none" if lang == "en" else "aucune"
     own = table[table["code"] == commune]
@@ -189,11 +202,11 @@ def _charts(layers, table, whole, commune, focus, ranked, zones, threshold, lang
     draw = {
         "scatter": (lambda layout: rf.scatter(gaps, focus, whole, lang, layout), _alt(
             "scatter", lang, n=len(gaps), names=", ".join(ranked[ranked["code"].isin(focus)]["nom"]) or none)),
-        "bars": (lambda layout: rf.bars(table, commune, whole, lang, layout), _alt(
+        "bars": (lambda layout: rf.bars(drawn, commune, whole, lang, layout), _alt(
             "bars", lang, mean=rf.num(whole["per10k"], lang, 1), top=ends[0], low=ends[1])),
         "frag_map": (lambda layout: rf.fragility_map(communes, shown, classes, commune, lang, layout), _alt(
             "frag_map_commune" if commune else "frag_map", lang, n=len(shown),
-            names=own_class if commune else ", ".join(top_class["nom"]) or none)),
+            names=own_class if commune else _names(top_class["nom"], lang) or none)),
         "beyond_map": (lambda layout: rf.beyond_map(gaps, shown, grid, threshold, commune, lang, layout), _alt(
             "beyond_map", lang, t=f"{threshold:g}",
             names=", ".join(zones[zones["share_beyond"] > 0.8]["nom"].head(30)) or none)),
@@ -246,11 +259,33 @@ def _highlights(r: dict, table, zones, commune: str | None, lang: str) -> list[s
                       f"{low['nom']} ({num(low['per10k'], lang, 1)}).", f"Most venues per 10,000 inhabitants: {top['nom']} "
                       f"({num(top['per10k'], lang, 1)}); fewest: {low['nom']} ({num(low['per10k'], lang, 1)})."))  # fmt: skip
     empty = list(table.loc[table["venues"] == 0, "nom"])
-    if empty:
+    if len(empty) > NAMES_MAX:  # thousands of names for a département or France: the count
+        out.append(tr(f"{num(len(empty), lang)} communes sur {num(len(table), lang)} sans aucun lieu recensé.",
+                      f"{num(len(empty), lang)} of {num(len(table), lang)} communes have no venue known."))  # fmt: skip
+    elif empty:
         out.append(
             tr(f"Sans aucun lieu recensé : {', '.join(empty)}.", f"No venue known in: {', '.join(empty)}.")
         )
     return out
+
+
+def _names(names, lang: str) -> str:
+    """Names joined by commas, the first :data:`NAMES_MAX` and how many more (a class of the
+    communes of France holds 7,000 names)."""
+    names = list(names)
+    more = len(names) - NAMES_MAX
+    if more <= 0:
+        return ", ".join(names)
+    return ", ".join(names[:NAMES_MAX]) + (f" et {rf.num(more, lang)} autres" if lang != "en" else
+                                           f" and {rf.num(more, lang)} more")  # fmt: skip
+
+
+def _with_row(head, frame, code: str | None):
+    """``head`` (the first rows of ``frame``) with the row of the commune ``code`` added when it is
+    not among them, so that the chosen commune is always shown."""
+    if code is None or code in set(head["code"]):
+        return head
+    return pd.concat([head, frame[frame["code"] == code]])
 
 
 @lru_cache(maxsize=16)
@@ -278,11 +313,14 @@ def _build(path: str, stamp: int, commune: str | None, lang: str) -> dict:
     out = {
         "territory": layers["communes_meta"].get("territory") or "",
         "commune": {"code": commune, "nom": codes[commune]} if commune else None,
-        "communes": sorted(codes.items(), key=lambda item: item[1]),
-        "whole": whole, "part": part, "table": _records(table, table.columns),
+        # the drop-down list of communes, when short enough (else a field, see COMMUNE_LIST_MAX)
+        "communes": sorted(codes.items(), key=lambda item: item[1]) if len(codes) <= COMMUNE_LIST_MAX else [],
+        "whole": whole, "part": part,
+        "table": _records(_with_row(table.head(ROWS_MAX), table, commune), table.columns),
+        "table_total": len(table), "zones_total": len(zones),
         "priorities": _records(zones.head(TOP), ["rank", "code", "nom", "population", "fragility", "fragility_label",
                                                  "access", "access_label", "share_beyond", "reason"]),
-        "zones": _records(zones, ["rank", "code", "nom", "population", "fragility", "access", "walk_mean_min",
+        "zones": _records(zones.head(ROWS_MAX), ["rank", "code", "nom", "population", "fragility", "access", "walk_mean_min",
                                   "pop_beyond", "share_beyond"]),
         "ranked": int(gaps["rank"].notna().sum()), "threshold": threshold,
         "charts": _charts(layers, table, whole, commune, focus, ranked, zones, threshold, lang),
@@ -317,9 +355,19 @@ def _report_html(commune: str | None, for_pdf: bool) -> str:
                            today=date.today().isoformat())  # fmt: skip
 
 
+def _commune_asked() -> str | None:
+    """The commune of ``?commune=``: an INSEE code, or a name typed in the field that replaces the
+    list for large territories (:meth:`~.places.Gazette.code_for`); what names no commune is
+    passed on as it is, to be refused with the usual message."""
+    asked = request.args.get("commune", "").strip()
+    if not asked:
+        return None
+    return gazette(current_app.config["SETTINGS"].store_path).code_for(asked) or asked
+
+
 @bp.get("/rapport")
 def report_page():
-    return _report_html(request.args.get("commune", "").strip() or None, for_pdf=False)
+    return _report_html(_commune_asked(), for_pdf=False)
 
 
 # The PDF takes WeasyPrint 2-3 s of CPU: rendered on every request, a few anonymous clients would
@@ -418,7 +466,7 @@ def _preparing(retry_after: int):
 @bp.get("/rapport.pdf")
 def report_pdf():
     settings = current_app.config["SETTINGS"]
-    commune = request.args.get("commune", "").strip() or None
+    commune = _commune_asked()
     stamp = store_stamp(settings.store_path)
     codes = _commune_codes(str(settings.store_path), stamp)
     if commune is not None and commune not in codes:

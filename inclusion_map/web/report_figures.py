@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 import matplotlib
 
@@ -40,6 +41,11 @@ ACCENT, MUTED, NO_DATA = "#000091", "#6b7280", "#d9d9d9"
 EDGE = "#595959"  # zones' outlines: 7:1 on white, so that the lightest class still has a visible edge
 STYLE = {"font.family": "DejaVu Sans", "font.size": 8, "svg.fonttype": "none", "hatch.linewidth": 0.4,
          "axes.spines.top": False, "axes.spines.right": False}  # fmt: skip
+#: beyond this many zones (or points), a map's shapes (or a chart's dots) are drawn as one image
+#: inside the SVG: the communes of France as 35,000 vector paths made 56 MB a map, and are under a
+#: point wide each at that scale anyway
+VECTOR_MAX = 2000
+RASTER_DPI = 150  # enough for the page and for print at that scale
 HINTS = {"venues": "python run.py harvest", "communes": "python run.py build", "gaps": "python run.py gaps"}
 WORDS = {
     "frag_axis": ("Fragilité numérique (indice, base 100)", "Digital fragility (index, base 100)"),
@@ -223,7 +229,8 @@ def scatter(gaps, focus: set[str], territory: dict, lang: str, layout: Layout = 
     on = shown["code"].isin(focus).to_numpy()
     x, y = shown["fragility"].to_numpy(float), shown["access"].to_numpy(float)
     # Opaque marks with a white edge: overlapping dots stay apart, and each is 3:1 or more on white.
-    ax.scatter(x[~on], y[~on], s=size[~on], color=MUTED, edgecolors="white", linewidths=0.6)
+    ax.scatter(x[~on], y[~on], s=size[~on], color=MUTED, edgecolors="white", linewidths=0.6,
+               rasterized=len(x) > VECTOR_MAX)  # fmt: skip
     ax.scatter(x[on], y[on], s=size[on], color=ACCENT, edgecolors="white", linewidths=0.6)
     span = max(float(y.max() - min(y.min(), 0)), 1e-6)
     ax.set_ylim(min(0.0, float(y.min())) - 0.04 * span, float(y.max()) + 0.06 * span)
@@ -282,7 +289,7 @@ def _map_axes(context, shown, lang: str, layout: Layout = WIDE, legend_lines: in
     light grey around it, with a scale bar. The figure's height follows the map's shape (the map
     takes about 4.6 of the 7 inches of width, the legend the rest), between 3.5 and 8.5 inches; on
     the narrow layout the map takes the whole width and its legend (``legend_lines``) goes under it."""
-    minx, miny, maxx, maxy = shown.total_bounds
+    minx, miny, maxx, maxy = _mainland(shown).total_bounds
     pad = 0.04 * max(maxx - minx, maxy - miny)
     ratio = (maxy - miny + 2 * pad) / max(maxx - minx + 2 * pad, 1)
     if layout.narrow:
@@ -297,16 +304,38 @@ def _map_axes(context, shown, lang: str, layout: Layout = WIDE, legend_lines: in
     ax.set_aspect("equal")
     rest = context[~context.index.isin(shown.index)]
     if len(rest):
-        rest.plot(ax=ax, color="#f2f2f2", edgecolor="#c9c9c9", linewidth=0.4)
+        rest.plot(
+            ax=ax, color="#f2f2f2", edgecolor="#c9c9c9", linewidth=0.4, rasterized=len(rest) > VECTOR_MAX
+        )
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
     span = (maxx - minx) / 5  # a scale bar about a fifth of the map, in a round number of km
-    length = max(k for k in (250, 500, 1000, 2000, 5000, 10000, 20000, 50000) if k <= max(span, 250))
+    length = max(k for k in (250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000)
+                 if k <= max(span, 250))  # fmt: skip
     x0, y0 = minx, miny - pad / 2
     ax.plot([x0, x0 + length], [y0, y0], color="black", lw=2, solid_capstyle="butt")
     km = num(length / 1000, lang) if length >= 1000 else num(length / 1000, lang, 2).rstrip("0")
     ax.text(x0 + length / 2, y0 + pad / 5, f"{km} km", ha="center", va="bottom", fontsize=layout.text)
     return fig, ax
+
+
+@lru_cache(maxsize=1)
+def _lambert93_area() -> tuple[float, float, float, float]:
+    """Where Lambert-93 is meant to be used (metropolitan France), in its own coordinates."""
+    from pyproj import CRS, Transformer
+
+    west, south, east, north = CRS.from_epsg(LAMBERT93).area_of_use.bounds
+    return Transformer.from_crs(4326, LAMBERT93, always_xy=True).transform_bounds(west, south, east, north)
+
+
+def _mainland(zones):
+    """The zones (in Lambert-93) the map is framed on: those of metropolitan France when there are
+    some, since framing France with its overseas départements (7,000 to 10,000 km away) would
+    shrink the mainland to a dot; otherwise (an overseas territory) all of them."""
+    minx, miny, maxx, maxy = _lambert93_area()
+    points = zones.geometry.representative_point()
+    inside = (points.x >= minx) & (points.x <= maxx) & (points.y >= miny) & (points.y <= maxy)
+    return zones[inside] if inside.any() else zones
 
 
 def _simplified(zones):
@@ -322,7 +351,7 @@ def _venues_and_names(fig, ax, zones, venues, colour: str, focus: str | None, la
     map's scale)."""
     points = venues.to_crs(LAMBERT93)
     ax.scatter(points.geometry.x, points.geometry.y, s=14 if not layout.narrow else 18, color=colour,
-               edgecolors="white", linewidths=0.6, zorder=3)  # fmt: skip
+               edgecolors="white", linewidths=0.6, zorder=3, rasterized=len(points) > VECTOR_MAX)  # fmt: skip
     marker = Line2D(
         [], [], marker="o", ls="", color=colour, markeredgecolor="white", label=word("venue", lang)
     )
@@ -337,6 +366,14 @@ def _venues_and_names(fig, ax, zones, venues, colour: str, focus: str | None, la
                      avoid=[(p.x, p.y, 2.5) for p in points.geometry], centre=True)  # fmt: skip
 
 
+def _outline(zones) -> dict:
+    """How the zones are drawn: outlined vector shapes, or for many zones one image with hairline
+    outlines (half a point around communes a point wide would paint the map grey)."""
+    if len(zones) > VECTOR_MAX:
+        return {"edgecolor": EDGE, "linewidth": 0.05, "rasterized": True}
+    return {"edgecolor": EDGE, "linewidth": 0.5}
+
+
 def fragility_map(communes, venues, classes: list[dict], focus: str | None, lang: str,
                   layout: Layout = WIDE) -> Figure:  # fmt: skip
     """Communes coloured by fragility class (relative to the territory), venues on top."""
@@ -345,7 +382,7 @@ def fragility_map(communes, venues, classes: list[dict], focus: str | None, lang
     fig, ax = _map_axes(context, shown, lang, layout, legend_lines=len(classes) + 2)
     cls = shown["fragility_class"].astype("float")
     colours = [CLASS_COLOURS[int(c) - 1] if pd.notna(c) and 1 <= c <= 5 else NO_DATA for c in cls]
-    shown.plot(ax=ax, color=colours, edgecolor=EDGE, linewidth=0.5)
+    shown.plot(ax=ax, color=colours, **_outline(shown))
     handles = []
     for c in classes:
         low, high = c.get("min"), c.get("max")
@@ -367,8 +404,7 @@ def beyond_map(gaps, venues, grid, threshold: float, focus: str | None, lang: st
     shown = context[context["zone_commune"] == focus] if focus else context
     fig, ax = _map_axes(context, shown, lang, layout, legend_lines=len(SHARE_COLOURS) + 3)
     bins = np.digitize(shown["share_beyond"].fillna(-1), SHARE_BINS) - 1
-    shown.plot(ax=ax, color=[SHARE_COLOURS[b] if 0 <= b < 5 else NO_DATA for b in bins], edgecolor=EDGE,
-               linewidth=0.5)  # fmt: skip
+    shown.plot(ax=ax, color=[SHARE_COLOURS[b] if 0 <= b < 5 else NO_DATA for b in bins], **_outline(shown))
     t = f"{threshold:g}"
     handles = [Patch(color=c, label=f"{int(100 * lo)} – {min(100, int(round(100 * hi)))} %")
                for c, lo, hi in zip(SHARE_COLOURS, SHARE_BINS, SHARE_BINS[1:], strict=False)]  # fmt: skip
@@ -378,7 +414,8 @@ def beyond_map(gaps, venues, grid, threshold: float, focus: str | None, lang: st
             cells = cells[cells["zone_code"].isin(shown["code"])]
         if len(cells):  # one dissolved shape: a light SVG whatever the number of cells
             gpd.GeoSeries([cells.union_all()], crs=LAMBERT93).plot(ax=ax, facecolor="none", edgecolor="#555",
-                                                                   hatch="///", linewidth=0)  # fmt: skip
+                                                                   hatch="///", linewidth=0,
+                                                                   rasterized=len(shown) > VECTOR_MAX)  # fmt: skip
             handles.append(
                 Patch(facecolor="white", edgecolor="#555", hatch="///", label=word("beyond_area", lang, t=t))
             )
