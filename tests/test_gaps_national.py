@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pyogrio
 import pytest
+import shapely
 
 from inclusion_map.errors import BadRequest
 from inclusion_map.gaps import capacity
@@ -120,3 +121,38 @@ def test_memory_guard_uses_the_available_memory_by_default(national, monkeypatch
     fine = national.with_overrides(coverage={"reference_week": "2026-11-30", "grid_size_m": 250.0})
     with pytest.raises(BadRequest, match="memory available: 1.5 GB"):
         analyse(fine)
+
+
+def test_the_national_gap_map_is_drawn_by_tiles_and_zones_by_area(result):
+    """The map's layers at national scale: tiles of the whole country from the lattice (no cell
+    sent), and the zones of one area only."""
+    from inclusion_map.geo.tiles import ground_pixel_m, lonlat_to_tile, view_tiles
+    from inclusion_map.web.coverage_view import Analysis, is_large
+    from inclusion_map.web.zone_features import tolerance_at
+
+    found = Analysis(result)
+    assert is_large(found)
+    raster = found.raster()
+    assert raster.nbytes < 50e6
+    shares, classes = [], []
+    for z, tx, ty in view_tiles(2.5, 46.5, 5, 1280, 800):
+        sampled = raster.sample(z, tx, ty)
+        if sampled is not None:
+            shares.append(sampled[0].ravel())
+            classes.append(sampled[1].ravel())
+    shares, classes = np.concatenate(shares), np.concatenate(classes)
+    drawn = shares != 255
+    # About 544,000 km² at some 11.5 km² a pixel (zoom 5 at 46.5° N), most of them partly beyond
+    # 15 minutes' walk with 10 km cells. This store has no fragility index (communes and population
+    # only): the fragility tiles draw nothing rather than a guess.
+    expected = 544_000e6 / ground_pixel_m(5, 46.5) ** 2
+    assert drawn.sum() == pytest.approx(expected, rel=0.15) and (shares[drawn] > 0).mean() > 0.5
+    assert (classes == 0).all()
+    # Central Paris: its cell is within reach.
+    fx, fy = lonlat_to_tile(2.35, 48.86, 9)
+    share, _ = raster.sample(9, int(fx), int(fy))
+    assert share[int(fy % 1 * 256), int(fx % 1 * 256)] == 0
+    features = found.zone_features("fr", 15.0)
+    hits = features.tree.query(shapely.box(2.25, 48.81, 2.42, 48.91), predicate="intersects")
+    body = features.collection(np.sort(hits), tolerance_at(12))
+    assert 20 < body.count('"type":"Feature"') < 200 and len(body) < 2_000_000

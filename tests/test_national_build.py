@@ -89,6 +89,12 @@ def test_national_computed_index_and_its_agreement(national):
     assert communes.loc[mainland, "ifn_calc"].notna().mean() > 0.99
     for family in settings.fragility.families:
         assert f"ifn_calc_{family}" in communes
+    # The published scores cover Île-de-France only (4 % of the communes): the computed index
+    # colours the national map, on one scale, and the reason is said; the published ones are kept.
+    assert communes.loc[mainland, "fragility_class"].notna().mean() > 0.99
+    assert (communes["fragility"].dropna() == communes["ifn_calc"].dropna()).all()
+    assert "l'IFN publié ne couvre que 4 % des zones" in communes["fragility_source"].iloc[0]
+    assert communes["ifn_global_region"].notna().sum() >= 1266
     agreement = store.meta()["communes"]["fragility"]["agreement"]
     assert agreement == report.agreement and agreement["method"] == "spearman"
     assert agreement["all"]["n"] == 1266  # the communes of Île-de-France in both scores

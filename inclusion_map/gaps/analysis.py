@@ -60,6 +60,8 @@ class GapResult:
     scenario: dict | None
     meta: dict
     warnings: list[str] = field(default_factory=list)
+    #: the grid cells' centres, metres in EPSG:2154, in the order of ``grid`` (for map tiles)
+    cell_xy: np.ndarray | None = None
 
 
 class _Clock:
@@ -120,6 +122,12 @@ def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPac
     in_sub = keep[pts["zone"].to_numpy()]
     warnings = [f"{z.code} {z.nom}: population is zero or unknown; shown, not ranked"
                 for z in out[~(out["population"] > 0)].itertuples()]  # fmt: skip
+    left_out = {k: len(zones.attrs.get(k, [])) for k in ("overseas", "without_contour")}
+    if left_out["overseas"]:
+        warnings.append(f"{left_out['overseas']} overseas zones left out: Lambert-93 (EPSG:2154) measures "
+                        "metropolitan France only")  # fmt: skip
+    if left_out["without_contour"]:
+        warnings.append(f"{left_out['without_contour']} zones without contour left out (no grid cell)")
     rank_zones(out, venues, settings, threshold)
     clock.lap("priorities")
     scen = scenario_summary(options, out) if (options.close or options.add) else None
@@ -136,10 +144,13 @@ def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPac
         "slot_description": slot.describe_fr() if slot else None,
         "slot_zones_none_open": out.loc[out["slot_none_open"], "nom"].tolist() if slot else None,
         "cells_estimated": estimate.cells,
+        "zones_left_out": left_out,
+        "grid": {"size_m": settings.coverage.grid_size_m, "shape": settings.coverage.grid_shape},
     }  # fmt: skip
+    cell_xy = grid[["x", "y"]].to_numpy()
     zones_out, grid_out = to_outputs(out, grid, level, meta, settings.coverage)
     clock.lap("output layers")
     meta["timings"] = clock.laps
-    return GapResult(zones_out, grid_out, picks, scen, meta, warnings)
+    return GapResult(zones_out, grid_out, picks, scen, meta, warnings, cell_xy)
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..config import Settings
 from ..errors import BadRequest, NotFound
-from ..geo.crs import METRIC
+from ..geo.crs import METRIC, METROPOLITAN_BOX
 from ..store import GeoPackageStore
 from ..vocab import SERVICES, fold
 from .grid import zone_cells
@@ -75,8 +75,20 @@ def load_zones(store: GeoPackageStore) -> tuple[gpd.GeoDataFrame, str]:
         codes = zones.loc[~shaped, "code"].astype(str).tolist()
         warnings.warn(f"{len(codes)} zones without contour are left out of the gap analysis: "
                       f"{', '.join(codes[:20])}{' …' if len(codes) > 20 else ''}", stacklevel=2)  # fmt: skip
-    zones = zones[shaped].to_crs(METRIC).reset_index(drop=True)
+    # Lambert-93 measures metropolitan France; far from it (Réunion lies 10,000 km away) its
+    # distances are stretched several times over. Overseas zones are left out, and said so, rather
+    # than given walking times that are wrong.
+    west, south, east, north = METROPOLITAN_BOX
+    centres = zones.geometry.representative_point()
+    metropolitan = ~shaped | (centres.x.between(west, east) & centres.y.between(south, north))
+    overseas = zones.loc[~metropolitan, "code"].astype(str).tolist()
+    if overseas:
+        warnings.warn(f"{len(overseas)} overseas zones are left out of the gap analysis (Lambert-93 measures "
+                      f"metropolitan France only): {', '.join(overseas[:20])}{' …' if len(overseas) > 20 else ''}",
+                      stacklevel=2)  # fmt: skip
+    zones = zones[shaped & metropolitan].to_crs(METRIC).reset_index(drop=True)
     zones.attrs["without_contour"] = codes if not shaped.all() else []
+    zones.attrs["overseas"] = overseas
     zones["population"] = pd.to_numeric(zones["population"], errors="coerce")
     is_iris = zones["level"] == "iris"
     basis = zones["population_basis"] if "population_basis" in zones else pd.Series(None, index=zones.index)

@@ -24,6 +24,8 @@ FRANCE_BOXES = (
     (-178.3, -14.4, -176.1, -13.1),  # Wallis-et-Futuna
 )
 
+METROPOLITAN_BOX = FRANCE_BOXES[0]
+
 
 def in_france(lon: float, lat: float) -> bool:
     """True if the WGS84 point falls in one of the boxes of France."""

@@ -30,6 +30,10 @@ SCORES = list(score_columns().values())
 COMMUNE_BASIS = "population légale de la commune"
 
 
+#: below this share of zones with a published score, the computed index is the main one
+PUBLISHED_MIN_SHARE = 0.5
+
+
 def commune_frame(gazetteer: Gazetteer, groups: pd.DataFrame, previous: gpd.GeoDataFrame | None,
                   problems: Problems) -> gpd.GeoDataFrame:  # fmt: skip
     """The territory's communes with name, département, EPT/EPCI, population and contour.
@@ -194,13 +198,22 @@ def add_main_score(zones: pd.DataFrame, settings: Settings) -> tuple[str, str, C
     published = f"ifn_global_{ref}"
     has_published = published in zones and zones[published].notna().any()
     has_computed = "ifn_calc" in zones and zones["ifn_calc"].notna().any()
+    # The published file covers one région (Île-de-France offline): for a larger territory the
+    # computed index, known everywhere, colours the map on one scale rather than leaving most zones
+    # blank; the published scores stay in their columns.
+    covered = float(zones[published].notna().mean()) if has_published else 0.0
+    if has_published and has_computed and cfg.main == "published" and covered < PUBLISHED_MIN_SHARE:
+        has_published = False
+        partial = f" ; l'IFN publié ne couvre que {covered:.0%} des zones".replace("%", " %")
+    else:
+        partial = ""
     if has_published and (cfg.main == "published" or not has_computed):
         column = published
         what = f"IFN publié (La MedNum), score global en base 100 par rapport à la moyenne de la {ref}"
         zones["fragility_reading"] = reading(zones[column], ref)
     elif has_computed:
         column = "ifn_calc"
-        what = f"indice calculé ({cfg.method}, référence : {cfg.reference})"
+        what = f"indice calculé ({cfg.method}, référence : {cfg.reference}){partial}"
         zones["fragility_reading"] = reading(zones[column], cfg.reference) if cfg.method == "base100" else None
     else:
         column, what = None, "aucun indice de fragilité disponible"

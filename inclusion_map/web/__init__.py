@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .corrections_view import bp as corrections_bp
+    from .coverage_map import bp as coverage_map_bp
     from .coverage_view import bp as coverage_bp
     from .docs import bp as docs_bp
     from .downloads import bp as downloads_bp
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .service_pages import bp as service_pages_bp
 
     for blueprint in (public_bp, api_bp, docs_bp, downloads_bp, ogc_bp, auth_bp, quality_bp, coverage_bp,
-                      report_bp, corrections_bp, orientation_bp, service_pages_bp):
+                      coverage_map_bp, report_bp, corrections_bp, orientation_bp, service_pages_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

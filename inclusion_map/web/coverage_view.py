@@ -2,9 +2,9 @@
 
 The page runs :func:`inclusion_map.gaps.analysis.analyse` for the options in its URL (service, time
 slot, threshold, sub-territory, suggested sites, a scenario) — nothing is written — and shows
-the priority table, the suggestions (named by their nearest address when the geocoder answers)
-and the scenario. The map loads the zones and the grid by URL (``/couverture/zones.geojson``,
-``/couverture/grille.geojson``, simplified), never inlined.
+the priority table (:data:`PAGE_ROWS` rows a page), the suggestions (named by their nearest
+address when the geocoder answers) and the scenario. The map loads its layers by URL, never
+inlined, by area and zoom for a large analysis (:mod:`inclusion_map.web.coverage_map`).
 
 Analyses are kept per store version and options (the last :data:`KEEP`), run at most
 ``server.analysis_workers`` at a time and once per options however many requests ask for them at
@@ -20,32 +20,38 @@ names, as French words (``lang="fr"``).
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections.abc import Callable
+from urllib.parse import urlencode
 
-import shapely
-from flask import Blueprint, Response, current_app, g, render_template, request, url_for
-from geopandas import GeoSeries
+from flask import Blueprint, current_app, g, render_template, request, url_for
+from pyproj import Transformer
 
-from ..errors import BadRequest
+from ..errors import BadRequest, NotFound
 from ..gaps.analysis import GapOptions, GapResult, analyse
 from ..gaps.demand import SERVICE_SLUGS
+from ..gaps.raster import CellRaster
 from ..gaps.slots import PRESETS, parse_slot
 from ..territory.classify import LEVELS_EN, LEVELS_FR
 from . import render_cache
 from .filters import page_url
 from .mapview import results_map
 from .places import nearby_labels
+from .public import territory_name
 from .render_cache import store_stamp
+from .zone_features import ZoneFeatures, tolerance_at
 
 bp = Blueprint("coverage", __name__)
 THRESHOLDS = (10, 15, 20, 30)
 SORTS = {"rank": "rank", "zone": "nom", "population": "population", "fragilite": "fragility",
          "distance": "dist_mean_m", "accessibilite": "access"}  # fmt: skip
-SIMPLIFY_DEG = 0.0002  # about 20 m: enough for a map of a territory, far lighter to send
-PRECISION_DEG = 0.00001  # coordinates to about 1 m
+#: above this many zones the map gets them by area and zoom (drawn by tiles below VECTOR_MIN_ZOOM)
+WHOLE_MAX_ZONES = 2000
+VECTOR_MIN_ZOOM = 10
+VENUES_MIN_ZOOM = 9  # …and the venues by area from this zoom (a territory's venues come whole)
+PAGE_ROWS = 200  # rows of the priority table per page (a national analysis ranks 35,000 zones)
+NAMES_LISTED = 40  # names listed in a sentence (communes by level, zones without an open venue)
 KEEP = 16  # analyses kept in memory (each holds its zones and grid)
 WAIT_S = 10.0  # a request waits this long for its analysis, then answers « en préparation »
 TYPICAL_S = 2.0  # about how long an analysis takes, for Retry-After
@@ -180,9 +186,12 @@ class Analysis:
 
     def __init__(self, result: GapResult):
         self.result = result
-        centre = result.zones.to_crs(2154).geometry.union_all().centroid
-        centre = GeoSeries([centre], crs=2154).to_crs(4326).iloc[0]
-        self.centre = (float(centre.x), float(centre.y))  # lon, lat
+        # The middle of the zones' bounds, taken in Lambert-93 (a union of 35,000 communes to find
+        # a centroid would take longer than the analysis' ranking).
+        minx, miny, maxx, maxy = result.zones.to_crs(2154).total_bounds if len(result.zones) else (0, 0, 0, 0)
+        lon, lat = Transformer.from_crs(2154, 4326, always_xy=True).transform((minx + maxx) / 2, (miny + maxy) / 2)
+        self.centre = (float(lon), float(lat))
+        self.bounds = [round(float(v), 5) for v in result.zones.total_bounds] if len(result.zones) else None
         self._derived: dict = {}
         self._lock = threading.Lock()
 
@@ -193,11 +202,40 @@ class Analysis:
                 self._derived[key] = make()
             return self._derived[key]
 
-    def table(self, sort: str, descending: bool) -> list[dict]:
-        """The zones without geometry, sorted, as the template's rows."""
-        zones = self.result.zones
-        return self.derived(("table", sort, descending), lambda: zones.drop(columns="geometry").sort_values(
-            SORTS[sort], ascending=not descending, na_position="last").to_dict("records"))  # fmt: skip
+    def raster(self) -> CellRaster:
+        """The analysis' grid on its lattice, for the map's tiles (made once)."""
+
+        def make() -> CellRaster:
+            result = self.result
+            if result.cell_xy is None:
+                raise NotFound("this analysis has no grid to draw")
+            zones, grid = result.zones, result.meta["grid"]
+            # Zones without a fragility index (none built) have no class: nothing drawn for them.
+            classes = zones.set_index("code")["fragility_class"] if "fragility_class" in zones else {}
+            return CellRaster(result.cell_xy[:, 0], result.cell_xy[:, 1], grid["size_m"], grid["shape"],
+                              ~result.grid["within"].astype(bool).to_numpy(),
+                              result.grid["zone_code"].map(classes).fillna(0).to_numpy())  # fmt: skip
+
+        return self.derived("raster", make)
+
+    def zone_features(self, lang: str, threshold: float) -> ZoneFeatures:
+        """The zones' GeoJSON features in ``lang`` (made once, written as the map asks for them)."""
+        return self.derived(("zone-features", lang),
+                            lambda: ZoneFeatures(_zones_in(self.result.zones, lang, threshold), ZONE_COLUMNS))  # fmt: skip
+
+    def table(self, sort: str, descending: bool, page: int = 1) -> list[dict]:
+        """One page of the zones without geometry, sorted, as the template's rows (with each zone's
+        bounds, for the map's « voir » button)."""
+
+        def make():
+            zones = self.result.zones
+            order = zones.drop(columns="geometry").sort_values(SORTS[sort], ascending=not descending, na_position="last")
+            bounds = zones.geometry.bounds.round(5)
+            order["bounds"] = [",".join(map(str, b)) for b in bounds.loc[order.index].itertuples(index=False)]
+            return order
+
+        ordered = self.derived(("table", sort, descending), make)
+        return ordered.iloc[(page - 1) * PAGE_ROWS:page * PAGE_ROWS].to_dict("records")
 
 
 def _points(raw: str, what: str) -> tuple[tuple[float, float], ...]:
@@ -229,8 +267,49 @@ def parse_options(args) -> GapOptions:
                       close=close, add=_points(args.get("ajouter", ""), "ajouter"))  # fmt: skip
 
 
+def is_large(found: Analysis) -> bool:
+    """Whether the analysis' zones are served by area (too many to send whole)."""
+    return len(found.result.zones) > WHOLE_MAX_ZONES
+
+
+def map_layers(found: Analysis, query: str, stamp) -> dict:
+    """What the map's script needs to load its layers: URLs, and from which zoom they come by area.
+
+    Tile URLs carry the store's version (``v``), so that a browser may keep them a day.
+    """
+    root = request.script_root
+    version = f"{stamp[0]:x}" if stamp else "0"
+    large = is_large(found)
+    return {
+        "zones": f"{url_for('coverage_map.zones')}?{query}",
+        "csv": f"{url_for('coverage_map.priorities_csv')}?{query}",
+        "zones_min_zoom": VECTOR_MIN_ZOOM if large else 0,
+        "fragility_tiles": f"{root}/couverture/tuiles/fragilite/{{z}}/{{x}}/{{y}}.png?{query}&v={version}" if large else None,
+        "grid_tiles": f"{root}/couverture/tuiles/grille/{{z}}/{{x}}/{{y}}.png?{query}&v={version}",
+        "venues": url_for("api.layer", name="venues", limit=1000),
+        "venues_min_zoom": VENUES_MIN_ZOOM if large else 0,
+        "bounds": found.bounds,
+    }  # fmt: skip
+
+
+def _names(names: list[str], lang: str) -> str:
+    """Names joined by commas, the first :data:`NAMES_LISTED` only and how many more."""
+    shown = ", ".join(names[:NAMES_LISTED])
+    if len(names) > NAMES_LISTED:
+        more = len(names) - NAMES_LISTED
+        shown += f" and {more:,} more" if lang == "en" else f" et {more:,} autres".replace(",", "\u202f")
+    return shown
+
+
 def _run(settings, options: GapOptions) -> Analysis:
-    return Analysis(analyse(settings, options))
+    found = Analysis(analyse(settings, options))
+    if is_large(found):
+        # Made with the analysis rather than by the first tile or pan that needs them (seconds for
+        # the whole country, which would stall that request): the raster, and the French zones as
+        # drawn at the zoom from which they are sent (closer, a view holds few zones).
+        found.raster()
+        found.zone_features("fr", found.result.meta["threshold_min"]).warm([tolerance_at(VECTOR_MIN_ZOOM)])
+    return found
 
 
 def analysis(options: GapOptions) -> Analysis:
@@ -278,62 +357,35 @@ def page():
     if sort not in SORTS:
         raise BadRequest(f"tri « {sort[:20]} » must be one of {', '.join(SORTS)}")
     descending = request.args.get("ordre", "asc") == "desc"
+    number = request.args.get("page", "1")
+    if not number.isdigit() or int(number) < 1:
+        raise BadRequest(f"page « {number[:10]} » must be a whole number from 1")
     try:
         found = analysis(options)
     except render_cache.Pending as pending:
         return _preparing(pending)
     result = found.result
+    pages = max(1, math.ceil(len(result.zones) / PAGE_ROWS))
+    if int(number) > pages:
+        raise BadRequest(f"page {int(number)} does not exist: the table has {pages} page(s)")
+    paging = {"page": int(number), "pages": pages, "first": (int(number) - 1) * PAGE_ROWS + 1,
+              "last": min(int(number) * PAGE_ROWS, len(result.zones)), "total": len(result.zones)}  # fmt: skip
+    # The map's options only: sorting and paging the table do not change the analysis.
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k not in ("tri", "ordre", "page")])
+    levels = {k: _names(v, g.lang) for k, v in levels_by_name(result).items()}
     sites = [(int(s.rank), float(s.lon), float(s.lat)) for s in result.suggestions.itertuples()]
     # The nearest address names a suggested site better than its coordinates, when the geocoder answers.
     near = nearby_labels([(lon, lat) for _, lon, lat in sites], settings) if sites else []
     # A page missing an address the geocoder could give later is not kept.
     complete = not sites or not settings.geocoding.enabled or None not in near
     return render_cache.render(
-        "coverage.html", key if complete else None, result=result, table=found.table(sort, descending), sort=sort,
-        descending=descending, map=results_map(*found.centre, zoom=12), services=SERVICE_SLUGS,
+        "coverage.html", key if complete else None, result=result, table=found.table(sort, descending, int(number)),
+        sort=sort, descending=descending, paging=paging, layers=map_layers(found, query, key[2]),
+        map=results_map(*found.centre, zoom=12 if not is_large(found) else 6), services=SERVICE_SLUGS,
         presets=PRESETS, thresholds=THRESHOLDS, slot_name=lambda key: slot_name(key, g.lang),
         slot_text=lambda spec: slot_text(spec, g.lang), basis=BASIS_EN if g.lang == "en" else {},
-        levels=levels_by_name(result),
+        territory=territory_name(), levels=levels, none_open=_names(result.meta.get("slot_zones_none_open") or [], g.lang),
         reason=lambda zone: reason_text(zone, options.threshold_min, g.lang),
         subterritories={k: s.name for k, s in settings.territory.subterritories.items()}, options=options,
         page_url=lambda **c: page_url(request.args, **c), sites=[list(s) for s in sites], near=near,
-        query=request.query_string.decode("utf-8", "replace"),
     )  # fmt: skip
-
-
-def _geojson(frame, columns: list[str]) -> str:
-    frame = frame[[c for c in columns if c in frame] + ["geometry"]].copy()
-    frame["geometry"] = shapely.set_precision(
-        frame.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True).values, PRECISION_DEG
-    )
-    body = json.loads(frame.to_json(na="null", drop_id=True))
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-
-
-@bp.get("/couverture/zones.geojson")
-def zones():
-    options = parse_options(request.args)
-    try:
-        found = analysis(options)
-    except render_cache.Pending as pending:
-        return _preparing(pending, as_json=True)
-    lang, threshold = g.lang, options.threshold_min
-    body = found.derived(
-        ("zones.geojson", lang),
-        lambda: _geojson(_zones_in(found.result.zones, lang, threshold), ZONE_COLUMNS),
-    )
-    return Response(body, mimetype="application/geo+json")
-
-
-@bp.get("/couverture/grille.geojson")
-def grid():
-    """The grid cells beyond the walking threshold (the ones the map shades)."""
-    options = parse_options(request.args)
-    try:
-        found = analysis(options)
-    except render_cache.Pending as pending:
-        return _preparing(pending, as_json=True)
-    cells = found.result.grid
-    beyond = lambda: cells[~cells["within"].astype(bool)]  # noqa: E731
-    body = found.derived("grille.geojson", lambda: _geojson(beyond(), GRID_COLUMNS))
-    return Response(body, mimetype="application/geo+json")

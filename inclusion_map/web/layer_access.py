@@ -1,5 +1,10 @@
 """Reading catalogue layers for the API, the OGC API and the downloads: cached per store file,
-filtered by bbox, paged, and turned into GeoJSON features with a stable id."""
+filtered by bbox, paged, and turned into GeoJSON features with a stable id.
+
+A layer of more than :data:`LARGE_ROWS` features (the grid of a national analysis: ten million
+cells) is never held whole: it is read by area from the GeoPackage's spatial index, a ``bbox`` of
+at most :data:`MAX_LARGE_BBOX_DEG2` square degrees is required, and its extent comes from the file.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from ..store import GeoPackageStore
 
 ID_COLUMNS = {"venues": "id", "communes": "code", "iris": "code_iris", "gaps": "code", "gap_grid": "cell"}
 MAX_LIMIT = 1000
+LARGE_ROWS = 1_000_000
+MAX_LARGE_BBOX_DEG2 = 1.0  # about 80 km × 110 km: some 100,000 cells of 250 m
 _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, str], tuple[float, gpd.GeoDataFrame, dict]] = {}
 
@@ -33,6 +40,62 @@ def available(store_path: Path) -> dict[str, LayerSpec]:
     store = GeoPackageStore(store_path)
     present = set(store.layers()) if store.exists() else set()
     return {name: spec for name, spec in catalogue().items() if name in present}
+
+
+_ROWS: dict[str, tuple[float | None, dict]] = {}
+
+
+def layer_rows(store_path: Path, layer: str) -> int:
+    """The layer's feature count as the store's metadata gives it (0 when unknown); the metadata is
+    read again only when the store file changes."""
+    mtime = store_path.stat().st_mtime if store_path.is_file() else None
+    cached = _ROWS.get(str(store_path))
+    if cached is None or cached[0] != mtime:
+        store = GeoPackageStore(store_path)
+        cached = (mtime, store.meta() if store.exists() else {})
+        _ROWS[str(store_path)] = cached
+    try:
+        return int(cached[1].get(layer, {}).get("rows") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def is_large(store_path: Path, layer: str) -> bool:
+    """Whether the layer is read by area only (more than :data:`LARGE_ROWS` features)."""
+    return layer_rows(store_path, layer) > LARGE_ROWS
+
+
+def layer_extent(store_path: Path, layer: str) -> tuple[float, float, float, float] | None:
+    """The layer's bounds (WGS84) from the file, without reading its features."""
+    import pyogrio
+
+    bounds = pyogrio.read_info(store_path, layer=layer, force_total_bounds=True).get("total_bounds")
+    return tuple(float(v) for v in bounds) if bounds is not None and np.isfinite(bounds).all() else None
+
+
+def find_large(store_path: Path, layer: str, fid: str) -> gpd.GeoDataFrame:
+    """One feature of a large layer by its (whole-number) id, read with an SQL filter."""
+    import pyogrio
+
+    column = ID_COLUMNS.get(layer)
+    if column is None or not str(fid).isdigit():
+        raise NotFound(f"no feature '{str(fid)[:80]}' in layer '{layer}'")
+    hit = pyogrio.read_dataframe(store_path, layer=layer, where=f"{column} = {int(fid)}", max_features=1)
+    if hit.empty:
+        raise NotFound(f"no feature '{str(fid)[:80]}' in layer '{layer}'")
+    return hit
+
+
+def _large_area(store_path: Path, layer: str, bbox) -> tuple[gpd.GeoDataFrame, dict]:
+    rows = layer_rows(store_path, layer)
+    if bbox is None:
+        raise BadRequest(f"layer '{layer}' has {rows:,} features: ask for an area",
+                         hint=f"bbox=min_lon,min_lat,max_lon,max_lat of at most {MAX_LARGE_BBOX_DEG2:g} square degree")  # fmt: skip
+    if (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]) > MAX_LARGE_BBOX_DEG2:
+        raise BadRequest(f"bbox too large for layer '{layer}' ({rows:,} features)",
+                         hint=f"at most {MAX_LARGE_BBOX_DEG2:g} square degree, e.g. 2.3,48.7,2.5,48.9")  # fmt: skip
+    store = GeoPackageStore(store_path)
+    return store.read(layer, bbox=bbox).reset_index(drop=True), store.meta().get(layer, {})
 
 
 def read_layer(store_path: Path, layer: str) -> tuple[gpd.GeoDataFrame, dict]:
@@ -123,9 +186,13 @@ def layer_page(store_path: Path, layer: str, args, extra: tuple[str, ...] = (), 
     if empty := sorted(k for k in ("bbox", "limit", "offset") if k in args and not args[k].strip()):
         raise BadRequest(f"parameter(s) without a value: {', '.join(empty)}",
                          hint="leave out the ones not used")  # fmt: skip
-    frame, meta = read_layer(store_path, layer)
     limit, offset = parse_paging(args.get("limit"), args.get("offset"), default_limit)
-    matched = select(frame, parse_bbox(args.get("bbox")))
+    bbox = parse_bbox(args.get("bbox"))
+    if layer in catalogue() and is_large(store_path, layer):
+        frame, meta = _large_area(store_path, layer, bbox)
+    else:
+        frame, meta = read_layer(store_path, layer)
+    matched = select(frame, bbox)
     if order and order in matched:
         matched = matched.sort_values(order, na_position="last")
     return LayerPage(features(matched.iloc[offset:offset + limit], layer), len(matched), limit, offset, meta)

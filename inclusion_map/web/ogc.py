@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from .layer_access import available, catalogue, features, find, layer_page, read_layer
+from .layer_access import (
+    available,
+    catalogue,
+    features,
+    find,
+    find_large,
+    is_large,
+    layer_extent,
+    layer_page,
+    read_layer,
+)
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 CONFORMANCE = [
@@ -53,8 +63,9 @@ def _collection(name: str, spec, meta: dict, frame=None) -> dict:
         "links": [_link("ogc.collection", "self", collection_id=name),
                   _link("ogc.items", "items", GEOJSON, collection_id=name)],
     }  # fmt: skip
-    if frame is not None and len(frame):
-        minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
+    bounds = frame if isinstance(frame, tuple) else (frame.total_bounds if frame is not None and len(frame) else None)
+    if bounds is not None:
+        minx, miny, maxx, maxy = (float(v) for v in bounds)
         out["extent"] = {"spatial": {"bbox": [[minx, miny, maxx, maxy]], "crs": CRS84}}
     out["license"] = spec.licence
     return out
@@ -65,14 +76,23 @@ def collections():
     path = _store_path()
     items = []
     for name, spec in available(path).items():
-        frame, meta = read_layer(path, name)
-        items.append(_collection(name, spec, meta, frame))
+        items.append(_collection(name, spec, *_layer_summary(path, name)))
     return jsonify({"collections": items, "links": [_link("ogc.collections", "self")]})
+
+
+def _layer_summary(path, name: str):
+    """The layer's metadata and its features, or, for a large layer, its bounds from the file."""
+    if name in catalogue() and is_large(path, name):
+        from ..store import GeoPackageStore
+
+        return GeoPackageStore(path).meta().get(name, {}), layer_extent(path, name)
+    frame, meta = read_layer(path, name)
+    return meta, frame
 
 
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str):
-    frame, meta = read_layer(_store_path(), collection_id)
+    meta, frame = _layer_summary(_store_path(), collection_id)
     return jsonify(_collection(collection_id, catalogue()[collection_id], meta, frame))
 
 
@@ -97,8 +117,12 @@ def items(collection_id: str):
 
 @bp.get("/collections/<collection_id>/items/<path:feature_id>")  # venue ids may hold a "/"
 def item(collection_id: str, feature_id: str):
-    frame, _ = read_layer(_store_path(), collection_id)
-    feature = features(find(frame, collection_id, feature_id), collection_id)[0]
+    path = _store_path()
+    if collection_id in catalogue() and is_large(path, collection_id):
+        hit = find_large(path, collection_id, feature_id)
+    else:
+        hit = find(read_layer(path, collection_id)[0], collection_id, feature_id)
+    feature = features(hit, collection_id)[0]
     feature["links"] = [_link("ogc.item", "self", GEOJSON, collection_id=collection_id, feature_id=feature_id),
                         _link("ogc.collection", "collection", collection_id=collection_id)]  # fmt: skip
     response = jsonify(feature)

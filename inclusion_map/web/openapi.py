@@ -88,7 +88,8 @@ ITEM = {**FEATURE, "required": [*FEATURE["required"], "id", "links"],
 GEOJSON = "application/geo+json"
 PAGING = [_q("limit", "Items per page", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
           _q("offset", "Items to skip", {"type": "integer", "minimum": 0, "default": 0}),
-          _q("bbox", "minlon,minlat,maxlon,maxlat (WGS84)", {"type": "string"})]  # fmt: skip
+          _q("bbox", "minlon,minlat,maxlon,maxlat (WGS84); required, of at most 1 square degree, for a layer of "
+                     "more than a million features (the grid of a national analysis)", {"type": "string"})]  # fmt: skip
 
 
 def document() -> dict:
