@@ -315,13 +315,28 @@ def at_once(client, urls: list[str]) -> list:
     return answers
 
 
+_BUILT: list[Path] = []  # the session's harvested and built folder, copied for each module
+
+
 def harvested_and_built(folder: Path, testdata: Path):
-    """Settings of a store harvested and built offline from the real files (mirror mode) in ``folder``."""
+    """Settings of a store harvested and built offline from the real files (mirror mode) in ``folder``.
+
+    The harvest and the build run once per test session, in a folder of their own beside
+    ``folder``; each caller gets a copy of that folder (store, reports, caches), so that modules
+    that change their store never see each other's changes.
+    """
+    import shutil
+    import tempfile
+
     from inclusion_map.harvest.pipeline import run_harvest
     from inclusion_map.territory.build import run_build
 
-    settings = mirror_settings(folder, testdata)
-    run_harvest(settings)
-    run_build(settings)
-    return settings
+    if not _BUILT or not _BUILT[0].is_dir():
+        template = Path(tempfile.mkdtemp(prefix="built-ept-", dir=folder.parent))
+        settings = mirror_settings(template, testdata)
+        run_harvest(settings)
+        run_build(settings)
+        _BUILT[:] = [template]
+    shutil.copytree(_BUILT[0], folder, dirs_exist_ok=True)
+    return mirror_settings(folder, testdata)
 

@@ -14,17 +14,13 @@ from html import unescape
 
 import pytest
 
-from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.territory.build import run_build
 from inclusion_map.web import coverage_view, create_app
-from tests.conftest import at_once, mirror_settings
+from tests.conftest import at_once, harvested_and_built, mirror_settings
 
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory, testdata):
-    settings = mirror_settings(tmp_path_factory.mktemp("coverage"), testdata)
-    run_harvest(settings)
-    run_build(settings)
+    settings = harvested_and_built(tmp_path_factory.mktemp("coverage"), testdata)
     return settings
 
 

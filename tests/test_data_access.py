@@ -19,11 +19,10 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
 
 from inclusion_map.gaps.output import run_gaps
-from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.store import GeoPackageStore
 from inclusion_map.territory.build import run_build
 from inclusion_map.web import create_app
-from tests.conftest import mirror_settings
+from tests.conftest import harvested_and_built, mirror_settings
 
 LAYERS = ("venues", "communes", "gaps", "gap_grid")
 FORMATS = ("geojson", "gpkg", "fgb", "shp.zip", "csv")
@@ -32,9 +31,7 @@ FORMATS = ("geojson", "gpkg", "fgb", "shp.zip", "csv")
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, testdata):
     folder = tmp_path_factory.mktemp("data-access")
-    settings = mirror_settings(folder, testdata)
-    run_harvest(settings)
-    run_build(settings)
+    settings = harvested_and_built(folder, testdata)
     run_gaps(settings)
     return settings
 

@@ -19,11 +19,9 @@ from werkzeug import Response
 from inclusion_map import geocode
 from inclusion_map.errors import GeocoderUnavailable
 from inclusion_map.geocode import RESULT_COLUMNS, RETRIES_429, Address, Geocoder
-from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.territory.build import run_build
 from inclusion_map.throttle import RateLimiter, retry_after_s
 from inclusion_map.web import create_app, places
-from tests.conftest import ROOT, mirror_settings
+from tests.conftest import ROOT, harvested_and_built
 
 VITRY = Address("12 rue Germain Pinson", "94400", "Vitry-sur-Seine")
 ORLY = Address("7 avenue de la Victoire", "94310", "Orly")
@@ -293,9 +291,7 @@ def test_reverse_stops_asking_after_a_failure(geo_settings, data_server):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, testdata):
-    settings = mirror_settings(tmp_path_factory.mktemp("geocoder-coverage"), testdata)
-    run_harvest(settings)
-    run_build(settings)
+    settings = harvested_and_built(tmp_path_factory.mktemp("geocoder-coverage"), testdata)
     return settings
 
 

@@ -10,12 +10,11 @@ import shutil
 import pytest
 
 from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.territory.build import run_build
 from inclusion_map.web import create_app
 from inclusion_map.web.auth import OrganiserStore
 from inclusion_map.web.quality import pending_pairs
 from inclusion_map.web.reports_store import ReportStore
-from tests.conftest import mirror_settings
+from tests.conftest import harvested_and_built, mirror_settings
 
 PASSWORD = "correct horse battery"  # a test account's password, created in a temporary folder
 
@@ -23,9 +22,7 @@ PASSWORD = "correct horse battery"  # a test account's password, created in a te
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, testdata):
     folder = tmp_path_factory.mktemp("quality")
-    settings = mirror_settings(folder, testdata)
-    run_harvest(settings)
-    run_build(settings)
+    settings = harvested_and_built(folder, testdata)
     return folder, settings
 
 

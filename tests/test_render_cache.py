@@ -14,20 +14,16 @@ from datetime import datetime
 
 import pytest
 
-from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.territory.build import run_build
 from inclusion_map.web import create_app, mapview, public, render_cache
 from inclusion_map.web.render_cache import NONCE, Jobs, Pending
-from tests.conftest import mirror_settings
+from tests.conftest import harvested_and_built, mirror_settings
 
 SEARCH = "/?q=Vitry-sur-Seine"
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, testdata):
-    settings = mirror_settings(tmp_path_factory.mktemp("render-cache"), testdata)
-    run_harvest(settings)
-    run_build(settings)
+    settings = harvested_and_built(tmp_path_factory.mktemp("render-cache"), testdata)
     return settings
 
 

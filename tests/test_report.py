@@ -21,12 +21,10 @@ import pyogrio
 import pytest
 
 from inclusion_map.gaps.output import run_gaps
-from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.store import GeoPackageStore
-from inclusion_map.territory.build import run_build
 from inclusion_map.web import create_app
 from inclusion_map.web.report import bp, static_fetcher
-from tests.conftest import at_once, mirror_settings
+from tests.conftest import at_once, harvested_and_built, mirror_settings
 
 TERRITORY = "Grand-Orly Seine Bièvre"
 NNBSP = "\u202f"  # French thousands separator of the report
@@ -36,9 +34,7 @@ NNBSP = "\u202f"  # French thousands separator of the report
 def built(tmp_path_factory, testdata):
     """One store harvested and built, copied before the gap analysis (a store without ``gaps``)."""
     folder = tmp_path_factory.mktemp("report")
-    settings = mirror_settings(folder, testdata)
-    run_harvest(settings)
-    run_build(settings)
+    settings = harvested_and_built(folder, testdata)
     shutil.copy(settings.store_path, folder / "no-gaps.gpkg")
     run_gaps(settings)
     return folder, settings
