@@ -328,7 +328,10 @@ def _lonlat(values: tuple[str, ...], option: str) -> tuple[tuple[float, float], 
 
 
 @main.command()
-@click.option("--service", default=None, help="Only venues offering this standard service (name or short name).")
+@click.option("--service", default=None, help="Only venues offering this standard service (name or short name); "
+              "with --kind, one of the kind's services.")  # fmt: skip
+@click.option("--kind", default=None, metavar="KIND",
+              help="Measure the distance to the actors of this kind (e.g. acces_droit, langue) instead of the venues.")  # fmt: skip
 @click.option("--subterritory", default=None, metavar="KEY",
               help="Only the zones of this named sub-territory (e.g. cispd-sud).")  # fmt: skip
 @click.option("--threshold-min", type=click.FloatRange(1, 120), default=None,
@@ -342,19 +345,20 @@ def _lonlat(values: tuple[str, ...], option: str) -> tuple[tuple[float, float], 
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Priorities printed.")
 @config_option
 @_friendly
-def gaps(service, subterritory, threshold_min, slot, suggest, candidates, close, add, top, config_path):
+def gaps(service, kind, subterritory, threshold_min, slot, suggest, candidates, close, add, top, config_path):
     """Coverage gaps: distance and walking time to help, accessibility, priorities, where to act."""
     from .gaps.analysis import GapOptions
     from .gaps.output import priority_table, run_gaps
 
     settings = _settings(config_path)
-    options = GapOptions(service=service, subterritory=subterritory, threshold_min=threshold_min, slot=slot, suggest=suggest,
+    options = GapOptions(service=service, kind=kind, subterritory=subterritory, threshold_min=threshold_min, slot=slot, suggest=suggest,
                          close=tuple(close), add=_lonlat(add, "--add"),
                          candidates=_lonlat(candidates, "--candidate"))  # fmt: skip
     result, files = run_gaps(settings, options)
     console.print(priority_table(result, top))
     m = result.meta
-    console.print(f"Level: [bold]{m['level']}[/] — {m['population_basis']}. {m['venues']} venues "
+    places = f"actors of the kind {m['kind']}" if m.get("kind") else "venues"
+    console.print(f"Level: [bold]{m['level']}[/] — {m['population_basis']}. {m['venues']} {places} "
                   f"({m['venues_hours_known']} with known hours; {m['venues_commune_level']} placed only at their commune).")
     if len(result.suggestions):
         from .geocode import Geocoder
@@ -456,6 +460,101 @@ def organiser_hash(password):
     from werkzeug.security import generate_password_hash
 
     click.echo(generate_password_hash(password))
+
+
+@main.group()
+def actors():
+    """Other actors of the territory (access to rights, French workshops, partners): template,
+    import, list."""
+
+
+@actors.command("template")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the template to this file (default: standard output).")  # fmt: skip
+@config_option
+@_friendly
+def actors_template(output, config_path):
+    """Print the CSV template of an actors import (UTF-8 with BOM, ';', header only)."""
+    from .actors.importing import template_csv
+
+    data = template_csv(_settings(config_path))
+    if output:
+        Path(output).write_bytes(data)
+        console.print(f"Template written to {output}")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+@actors.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--confirm", is_flag=True, help="Write the rows accepted (one transaction); without it, only preview.")  # fmt: skip
+@click.option("--who", default=None, metavar="NAME", help="Who imports (recorded in the history; default: the user).")  # fmt: skip
+@config_option
+@_friendly
+def actors_import(file, confirm, who, config_path):
+    """Preview the import of a CSV or GeoJSON file of actors; write it with --confirm."""
+    import getpass
+
+    from .actors.importing import preview, read_upload
+    from .actors.publish import open_actor_store
+
+    settings = _settings(config_path)
+    store = open_actor_store(settings)
+    path = Path(file)
+    result = preview(read_upload(path.name, path.read_bytes()), settings, store, filename=path.name)
+    for row in result.rows:
+        name = (row.record or {}).get("nom") or ""
+        target = f" → {row.existing_id}" if row.existing_id else ""
+        click.echo(f"line {row.line}: {row.action} {name}{target}".rstrip())
+        for problem in row.problems:
+            click.echo(f"    ✗ {problem.fr}")
+        for column, (old, new) in row.changes.items():
+            click.echo(f"    {column}: {old!r} → {new!r}")
+        for note in row.notes:
+            click.echo(f"    ! {note.fr}")
+    counts = result.counts
+    click.echo(f"{counts['add']} to add, {counts['change']} to change, {counts['unchanged']} unchanged, "
+               f"{counts['reject']} rejected.")  # fmt: skip
+    if not confirm:
+        click.echo("Nothing written: run again with --confirm to write the rows accepted.")
+        return
+    done = store.apply(result, who or getpass.getuser())
+    click.echo(f"Written: {done['added']} added, {done['changed']} changed (one transaction).")
+    if store.publish_error:
+        console.print(f"[yellow]The public layer could not be written ({store.publish_error}).[/] "
+                      "Run `python run.py actors publish` later.")  # fmt: skip
+
+
+@actors.command("list")
+@click.option("--kind", default=None, metavar="KIND", help="Only this kind (acces_droit, langue, partenaire…).")  # fmt: skip
+@config_option
+@_friendly
+def actors_list(kind, config_path):
+    """List the actors (id, kind, name, commune, how placed, last change)."""
+    from .actors.kinds import kinds
+    from .actors.store import ActorStore, actors_path
+
+    settings = _settings(config_path)
+    known = kinds(settings)
+    if kind is not None and kind not in known:
+        raise InclusionMapError(f"unknown kind '{kind}'", hint=f"one of {', '.join(known)}")
+    rows = [a for a in ActorStore(actors_path(settings.store_path)).all() if kind is None or a["kind"] == kind]  # fmt: skip
+    for a in rows:
+        public = "" if a["kind"] in known and known[a["kind"]].public else " (organisers only)"
+        click.echo(f"{a['id']}\t{a['kind']}{public}\t{a['nom']}\t{a.get('commune') or ''}\t"
+                   f"{a.get('geocode_precision') or ''}\t{a.get('updated_at') or ''}")  # fmt: skip
+    console.print(f"{len(rows)} actor(s).")
+
+
+@actors.command("publish")
+@config_option
+@_friendly
+def actors_publish(config_path):
+    """Write the public 'actors' layer of the store again from actors.sqlite."""
+    from .actors.publish import publish
+
+    console.print(f"Published {publish(_settings(config_path))} actor(s) in the layer 'actors'.")
 
 
 @main.command()

@@ -647,6 +647,153 @@ class Site(_Frozen):
     accessibility: AccessibilityStatement = AccessibilityStatement()
 
 
+def _relative_luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour (0 black … 1 white)."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+#: a marker or a legend swatch is a graphical object: WCAG 1.4.11 asks 3:1 against the white map page
+MIN_CONTRAST_ON_WHITE = 3.0
+
+
+def _check_colour(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValueError(f"not a colour written #rrggbb (got {value!r})")
+    ratio = 1.05 / (_relative_luminance(value) + 0.05)
+    if ratio < MIN_CONTRAST_ON_WHITE:
+        raise ValueError(f"colour {value} has a contrast of {ratio:.1f}:1 on white; markers need at least "
+                         f"{MIN_CONTRAST_ON_WHITE:g}:1 (choose a darker colour)")  # fmt: skip
+    return value.lower()
+
+
+Colour = Annotated[str, AfterValidator(_check_colour)]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")]
+
+
+class Label(_Frozen):
+    """A short label in French and English (a service of an actor kind, a network)."""
+
+    fr: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class ActorField(_Frozen):
+    """An extra field of one kind of actor (e.g. the French level of a language workshop).
+
+    ``choices`` empty: free text. ``multiple``: several values, written ``A1|A2`` in a CSV.
+    """
+
+    name: Slug
+    label_fr: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    choices: tuple[str, ...] = ()
+    multiple: bool = False
+
+
+class ActorKindConfig(_Frozen):
+    """One kind of actor of the territory (README, "Other actors of the territory").
+
+    ``public: false`` keeps the kind to organisers: it is never written to the published layer.
+    """
+
+    title_fr: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    colour: Colour
+    #: a short symbol name the pages map to their own icon (``balance``, ``speech``, ``handshake``)
+    icon: str = Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")
+    public: bool = True
+    services: dict[Slug, Label] = Field(default_factory=dict)
+    fields: tuple[ActorField, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_fields(self) -> ActorKindConfig:
+        names = [f.name for f in self.fields]
+        if len(names) != len(set(names)):
+            raise ValueError(f"a field name is given twice: {', '.join(names)}")
+        return self
+
+
+LEVELS = ("A1", "A2", "B1", "B2", "alphabétisation")
+
+DEFAULT_ACTOR_KINDS: dict[str, dict] = {
+    "acces_droit": {
+        "title_fr": "Accès au droit", "title_en": "Access to rights", "colour": "#6d28d9", "icon": "balance",
+        "public": True,
+        "services": {
+            "information_juridique": {"fr": "Information juridique", "en": "Legal information"},
+            "consultation_avocat": {"fr": "Consultation d'avocat", "en": "Lawyer consultation"},
+            "aide_victimes": {"fr": "Aide aux victimes", "en": "Victim support"},
+            "mediation": {"fr": "Médiation et conciliation", "en": "Mediation and conciliation"},
+            "droits_sociaux": {"fr": "Accès aux droits sociaux", "en": "Access to social rights"},
+            "ecrivain_public": {"fr": "Écrivain public", "en": "Public letter writer"},
+        },
+    },
+    "langue": {
+        "title_fr": "Apprendre le français", "title_en": "Learn French", "colour": "#b45309", "icon": "speech",
+        "public": True,
+        "services": {
+            "atelier_sociolinguistique": {"fr": "Atelier sociolinguistique (ASL)",
+                                          "en": "Socio-linguistic workshop (ASL)"},
+            "cours_fle": {"fr": "Cours de français langue étrangère", "en": "French as a foreign language"},
+            "alphabetisation": {"fr": "Alphabétisation", "en": "Literacy"},
+            "conversation": {"fr": "Atelier de conversation", "en": "Conversation group"},
+            "preparation_examens": {"fr": "Préparation aux examens (DELF, TCF)",
+                                    "en": "Exam preparation (DELF, TCF)"},
+        },
+        "fields": [
+            {"name": "niveau", "label_fr": "Niveau", "label_en": "Level", "choices": list(LEVELS),
+             "multiple": True},
+            {"name": "public_vise", "label_fr": "Public visé", "label_en": "Intended audience"},
+        ],
+    },
+    "partenaire": {
+        "title_fr": "Partenaires du réseau", "title_en": "Network partners", "colour": "#0f766e",
+        "icon": "handshake", "public": False,
+        "services": {
+            "prestations_sociales": {"fr": "Prestations sociales", "en": "Social benefits"},
+            "emploi_insertion": {"fr": "Emploi et insertion", "en": "Employment and integration"},
+            "jeunesse": {"fr": "Jeunes de 16 à 25 ans", "en": "Young people aged 16 to 25"},
+            "demarches_administratives": {"fr": "Démarches administratives", "en": "Administrative procedures"},
+            "orientation": {"fr": "Orientation vers le bon service", "en": "Referral to the right service"},
+        },
+    },
+}  # fmt: skip
+
+DEFAULT_NETWORKS: dict[str, dict] = {
+    "france_services": {"fr": "France services", "en": "France services"},
+    "conseillers_numeriques": {"fr": "Conseillers numériques", "en": "Digital advisers"},
+    "aidants_connect": {"fr": "Aidants Connect", "en": "Aidants Connect"},
+    "reseau_linguistique": {"fr": "Réseau des acteurs linguistiques", "en": "Language learning network"},
+    "cispd": {"fr": "CISPD (prévention de la délinquance)", "en": "CISPD (crime prevention council)"},
+    "hub_francilin": {"fr": "Hub Francil'in", "en": "Francil'in hub"},
+}
+
+
+class Actors(_Frozen):
+    """The other actors of the territory that organisers type in or import (README, "Other actors
+    of the territory"). Giving ``kinds`` replaces the three default kinds as a whole."""
+
+    licence: str = "Données du territoire"
+    kinds: dict[Slug, ActorKindConfig] = Field(
+        default_factory=lambda: {k: ActorKindConfig.model_validate(v) for k, v in DEFAULT_ACTOR_KINDS.items()}
+    )
+    #: known networks (a value outside them is kept as written)
+    networks: dict[Slug, Label] = Field(
+        default_factory=lambda: {k: Label.model_validate(v) for k, v in DEFAULT_NETWORKS.items()}
+    )
+
+    @field_validator("kinds")
+    @classmethod
+    def _some_kind(cls, value: dict) -> dict:
+        if not value:
+            raise ValueError("give at least one kind of actor (or leave 'kinds' out for the defaults)")
+        return value
+
+
 class Settings(_Frozen):
     """The whole validated configuration. Relative paths are resolved against ``root``."""
 
@@ -665,6 +812,7 @@ class Settings(_Frozen):
     fragility: Fragility = Fragility()
     coverage: Coverage = Coverage()
     site: Site = Site()
+    actors: Actors = Actors()
     sources: dict[str, SourceConfig]
 
     @field_validator("sources")

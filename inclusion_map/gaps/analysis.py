@@ -27,6 +27,7 @@ from .capacity import check_memory
 from .demand import (
     add_supply,
     demand_points,
+    load_actors,
     load_venues,
     load_zones,
     resolve_service,
@@ -50,6 +51,9 @@ class GapOptions:
     close: tuple[str, ...] = ()
     add: tuple[tuple[float, float], ...] = ()
     candidates: tuple[tuple[float, float], ...] = ()
+    #: an actor kind (``acces_droit``, ``langue``…): measure the distance to its actors instead of
+    #: the digital-help venues; ``service`` is then one of the kind's services
+    kind: str | None = None
 
 
 @dataclass
@@ -89,16 +93,16 @@ def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPac
     threshold = options.threshold_min or settings.coverage.threshold_min
     if not 0 < threshold <= 120:
         raise BadRequest(f"threshold of {threshold} minutes: give a number of minutes between 1 and 120")
-    service = resolve_service(options.service)
+    service = resolve_service(options.service) if not options.kind else (options.service or None)
     slot = parse_slot(options.slot) if options.slot else None
     zones, level = load_zones(store)
     estimate = check_memory(zones.geometry.values, settings.coverage)
     clock = _Clock()
     keep = select_subterritory(zones, settings, options.subterritory) if options.subterritory else \
         np.ones(len(zones), dtype=bool)  # fmt: skip
-    venues = load_venues(store, settings)
+    venues = load_actors(store, settings, options.kind, service) if options.kind else load_venues(store, settings)
     add_supply(venues, settings)
-    if service:
+    if service and not options.kind:
         venues = venues[venues["services"].fillna("").str.split("|").map(lambda s: service in s)].reset_index(drop=True)
         if venues.empty:
             raise BadRequest(f"no venue of the territory offers « {service} »")
@@ -108,7 +112,8 @@ def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPac
     base = measure(pts, venues, settings, threshold)
     out = pd.concat([zones, zone_figures(pts, base, len(zones))], axis=1)
     clock.lap("distances and E2SFCA")
-    services = per_service(pts, venues, len(zones), out, grid) if not service else {}
+    # The standard's services are the digital venues'; an actor kind's analysis has its own.
+    services = per_service(pts, venues, len(zones), out, grid) if not (service or options.kind) else {}
     clock.lap("per service")
     if slot:
         slot_figures(pts, venues, slot, settings, threshold, out, grid)
@@ -137,6 +142,7 @@ def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPac
         clock.lap("suggestions")
     meta = {
         "level": level, "threshold_min": threshold, "service": service, "slot": slot.text if slot else None,
+        "kind": options.kind,
         "subterritory": options.subterritory,
         "venues": len(venues), "venues_hours_known": int(venues["hours_known"].sum()),
         "venues_commune_level": int((venues["geocode_precision"] == "commune").sum()),

@@ -141,6 +141,37 @@ def load_venues(store: GeoPackageStore, settings: Settings) -> gpd.GeoDataFrame:
     return venues.to_crs(METRIC).reset_index(drop=True)
 
 
+def load_actors(store: GeoPackageStore, settings: Settings, kind: str, service: str | None = None) -> gpd.GeoDataFrame:
+    """The published actors of ``kind`` (and offering ``service``, one of the kind's), with a point,
+    in EPSG:2154, in the columns of the venues: the analysis measures the distance to them as it
+    does to the digital-help venues (« Accès au droit », a French workshop on Saturday…).
+
+    Only the published layer is read (``actors``: the kinds with ``public: true``), so that an
+    organisers-only kind is never analysed on the public gap map.
+    """
+    kinds = settings.actors.kinds
+    public = [k for k, cfg in kinds.items() if cfg.public]
+    if kind not in public:
+        raise BadRequest(f"unknown kind of actor '{kind}'", hint="kinds that can be analysed: " + ", ".join(public))
+    offered = kinds[kind].services
+    if service is not None and service not in offered:
+        raise BadRequest(f"unknown service '{service}' of the kind '{kind}'", hint="services: " + ", ".join(offered))
+    if not (store.exists() and store.has("actors")):
+        raise NotFound("no actor layer in the store", hint="add actors: python run.py actors import FILE --confirm")
+    actors = store.read("actors")
+    actors = actors[(actors["kind"] == kind) & actors.geometry.notna() & ~actors.geometry.is_empty]
+    if service is not None:
+        actors = actors[actors["services"].fillna("").str.split("|").map(lambda s: service in s)]
+    if not settings.coverage.include_commune_level_venues:
+        actors = actors[actors["geocode_precision"] != "commune"]
+    if actors.empty:
+        what = f"« {kinds[kind].title_fr} »" + (f" offering '{service}'" if service else "")
+        raise BadRequest(f"no actor of the kind {what} is placed in the store",
+                         hint="organisers add them at /organisateurs/acteurs")  # fmt: skip
+    actors = actors.assign(nb_aidants=None)
+    return actors[[c for c in VENUE_COLUMNS if c in actors] + ["geometry"]].to_crs(METRIC).reset_index(drop=True)
+
+
 def add_supply(venues: pd.DataFrame, settings: Settings) -> None:
     """``weekly_hours`` from the OSM hours (default when unknown) × advisers = ``supply``."""
     monday = reference_monday(settings.coverage.reference_week)

@@ -262,7 +262,12 @@ def parse_options(args) -> GapOptions:
     if not suggest.isdigit() or not 0 <= int(suggest) <= 10:
         raise BadRequest("sites must be a number from 0 to 10")
     close = tuple(c.strip() for c in args.get("fermer", "").replace(",", " ").split() if c.strip())[:20]
-    return GapOptions(service=args.get("service") or None, subterritory=args.get("zone") or None,
+    kind = args.get("type") or None
+    if kind is not None:
+        public = [k for k, cfg in current_app.config["SETTINGS"].actors.kinds.items() if cfg.public]
+        if kind not in public:
+            raise BadRequest(f"type « {kind[:30]} » must be empty (digital-help venues) or one of: {', '.join(public)}")
+    return GapOptions(service=args.get("service") or None, kind=kind, subterritory=args.get("zone") or None,
                       threshold_min=float(threshold), slot=args.get("creneau") or None, suggest=int(suggest),
                       close=close, add=_points(args.get("ajouter", ""), "ajouter"))  # fmt: skip
 
@@ -387,5 +392,6 @@ def page():
         territory=territory_name(), levels=levels, none_open=_names(result.meta.get("slot_zones_none_open") or [], g.lang),
         reason=lambda zone: reason_text(zone, options.threshold_min, g.lang),
         subterritories={k: s.name for k, s in settings.territory.subterritories.items()}, options=options,
+        kinds={k: (cfg.title_fr, cfg.title_en) for k, cfg in settings.actors.kinds.items() if cfg.public},
         page_url=lambda **c: page_url(request.args, **c), sites=[list(s) for s in sites], near=near,
     )  # fmt: skip

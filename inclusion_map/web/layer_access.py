@@ -23,7 +23,7 @@ from ..errors import BadRequest, LayerMissing, NotFound
 from ..geo.bbox import parse_bbox
 from ..store import GeoPackageStore
 
-ID_COLUMNS = {"venues": "id", "communes": "code", "iris": "code_iris", "gaps": "code", "gap_grid": "cell"}
+ID_COLUMNS = {"venues": "id", "communes": "code", "iris": "code_iris", "gaps": "code", "gap_grid": "cell", "actors": "id"}
 MAX_LIMIT = 1000
 LARGE_ROWS = 1_000_000
 MAX_LARGE_BBOX_DEG2 = 1.0  # about 80 km × 110 km: some 100,000 cells of 250 m
