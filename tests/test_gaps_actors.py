@@ -6,6 +6,8 @@ partner, invented for this test, written as the published ``actors`` layer), nev
 
 from __future__ import annotations
 
+from html import unescape
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -20,12 +22,15 @@ from tests.conftest import harvested_and_built
 SYNTHETIC_ACTORS = [
     {"id": "acteur:langue:atelier-synthetique-vitry", "kind": "langue", "nom": "Atelier synthétique (Vitry)",
      "services": "atelier_sociolinguistique", "horaires": "Sa 09:00-12:00", "geocode_precision": "housenumber",
+     "code_insee": "94081",
      "lon": 2.392, "lat": 48.787},
     {"id": "acteur:langue:atelier-synthetique-athis", "kind": "langue", "nom": "Atelier synthétique (Athis-Mons)",
      "services": "alphabetisation", "horaires": "We 14:00-16:00", "geocode_precision": "housenumber",
+     "code_insee": "91027",
      "lon": 2.389, "lat": 48.709},
     {"id": "acteur:acces_droit:point-synthetique", "kind": "acces_droit", "nom": "Point synthétique",
      "services": "information_juridique", "horaires": "Mo-Fr 09:00-12:00", "geocode_precision": "housenumber",
+     "code_insee": "94076",
      "lon": 2.364, "lat": 48.794},
 ]  # fmt: skip
 
@@ -76,3 +81,16 @@ def test_the_gap_page_measures_a_kind(settings):
     assert "2 lieux « Apprendre le français »" in page and 'value="langue" selected' in page
     wrong = client.get("/couverture?type=partenaire")
     assert wrong.status_code == 400 and "partenaire" in wrong.get_data(as_text=True)
+
+
+def test_the_report_has_a_section_per_public_kind(settings):
+    from inclusion_map.gaps.output import run_gaps
+
+    run_gaps(settings)
+    client = create_app(settings).test_client()
+    page = unescape(client.get("/rapport").get_data(as_text=True))
+    assert "Autres acteurs de l'accès aux droits" in page
+    assert "Apprendre le français : 2" in page and "Accès au droit : 1" in page
+    assert "Atelier synthétique (Vitry)" in page and "Partenaires" not in page
+    athis = unescape(client.get("/rapport?commune=91027").get_data(as_text=True))
+    assert "Apprendre le français : 1" in athis and "Accès au droit : 0" in athis and "Aucun n'est encore saisi." in athis

@@ -333,8 +333,32 @@ def _build(path: str, stamp: int, commune: str | None, lang: str) -> dict:
         "harvested": str(layers["venues_meta"].get("harvested_at") or "")[:10], "fragility": frag,
         "sources": _sources(layers, lang), "failed_sources": _failed_sources(layers),
         "data": summary(layers["venues_meta"]),
+        "actors": _actors(path, commune, codes, lang),
     }  # fmt: skip
     out["highlights"] = _highlights(out, table, zones, commune, lang)
+    return out
+
+
+def _actors(path: str, commune: str | None, codes: dict, lang: str) -> list[dict]:
+    """One entry per public kind of actor: how many the team has entered, per commune, and their
+    names when few (the published ``actors`` layer only: organisers-only kinds never appear)."""
+    kinds = {k: cfg for k, cfg in current_app.config["SETTINGS"].actors.kinds.items() if cfg.public}
+    store = GeoPackageStore(path)
+    layer = store.read("actors") if store.has("actors") else None
+    meta = store.meta().get("actors", {}) if layer is not None else {}
+    out = []
+    for key, cfg in kinds.items():
+        rows = layer[layer["kind"] == key] if layer is not None else None
+        if rows is not None and commune:
+            rows = rows[rows["code_insee"] == commune]
+        count = 0 if rows is None else len(rows)
+        per = (rows.groupby("code_insee").size().sort_values(ascending=False) if count else None)
+        out.append({
+            "key": key, "title": cfg.title_en if lang == "en" else cfg.title_fr, "count": count,
+            "communes": [(codes.get(c, c), int(n)) for c, n in per.head(ROWS_MAX).items()] if per is not None else [],
+            "names": sorted(rows["nom"].astype(str))[:NAMES_MAX] if count else [],
+            "updated": str(meta.get("updated_at") or "")[:10],
+        })  # fmt: skip
     return out
 
 
