@@ -507,3 +507,42 @@ def test_harvest_and_build_keep_the_actors(settings):
     assert sorted(after["id"]) == sorted(layer["id"])
     assert store.info(LAYER)["licence"] == "Données du territoire"
     assert publish(settings) == 2  # and publishing again after the harvest gives the same layer
+
+
+def test_the_layer_goes_everywhere_a_layer_goes(settings):
+    """OGC API collection and items, and every export format with its metadata: the public actors
+    only (the synthetic fixtures' two), never a contact column, under the territory's licence."""
+    import io
+    import zipfile
+
+    import pyogrio
+
+    from inclusion_map.web import create_app
+
+    _imported(settings)
+    client = create_app(settings).test_client()
+    collections = client.get("/ogc/collections").get_json()["collections"]
+    actors = next(c for c in collections if c["id"] == "actors")
+    assert actors["license"] == "Données du territoire"
+    items = client.get("/ogc/collections/actors/items").get_json()
+    assert items["numberMatched"] == 2 and not set(PRIVATE_COLUMNS) & set(items["features"][0]["properties"])
+    one = items["features"][0]["id"]
+    assert client.get(f"/ogc/collections/actors/items/{one}").get_json()["id"] == one
+    for fmt in ("geojson", "csv", "gpkg", "fgb", "shp.zip"):
+        answer = client.get(f"/exports/actors.{fmt}")
+        assert answer.status_code == 200, fmt
+        data = answer.get_data()
+        if fmt == "csv":
+            header = data.decode("utf-8-sig").splitlines()[0]
+            assert "nom" in header and "contact_" not in header
+            continue
+        path = settings.store_path.parent / f"export.{fmt}"
+        if fmt == "shp.zip":
+            zipfile.ZipFile(io.BytesIO(data)).extractall(settings.store_path.parent / "shp")
+            path = next((settings.store_path.parent / "shp").glob("*.shp"))
+        else:
+            path.write_bytes(data)
+        frame = pyogrio.read_dataframe(path)
+        assert len(frame) == 2 and not any(c.startswith("contact_") for c in frame.columns), fmt
+    meta = client.get("/exports/actors.gpkg.meta.json").get_json()
+    assert meta["rows"] == 2 and "Données du territoire" in json.dumps(meta, ensure_ascii=False)

@@ -56,10 +56,14 @@ def sidecar(settings: Settings, layer: str, fmt: str, meta: dict, rows: int, fil
     if not sources:
         sources = [{"name": name, "title": cfg.title, "publisher": cfg.publisher, "licence": cfg.licence}
                    for name, cfg in settings.sources.items() if name in spec.sources or layer == "venues"]  # fmt: skip
+    licence = str(meta.get("licence") or spec.licence)
+    if licence == "Licence Ouverte 2.0":
+        licence = "Licence Ouverte 2.0 (Etalab)"
     info = {
         "layer": layer, "title": spec.title, "title_en": spec.title_en, "description": spec.description,
         "format": fmt, "rows": rows, "filters": {k: v for k, v in filters.items() if v},
-        "licence": "Licence Ouverte 2.0 (Etalab)", "licence_url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+        # The layer's own licence (the territory's actors carry the one it chose), else the catalogue's.
+        "licence": licence, "licence_url": LO_URL if licence.startswith("Licence Ouverte") else None,
         "sources": sources, "crs": "EPSG:4326",
         "harvested_or_built_at": meta.get("written_at") or meta.get("built_at"),
         "level": meta.get("level", spec.level), "method": meta.get("method") or meta.get("fragility"),
@@ -72,6 +76,7 @@ def sidecar(settings: Settings, layer: str, fmt: str, meta: dict, rows: int, fil
 
 
 VENUE_BASED = ("venues", "gaps", "gap_grid")
+LO_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 
 
 def venue_data(settings: Settings, venues_meta: dict | None = None) -> dict:
