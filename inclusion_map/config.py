@@ -733,7 +733,7 @@ DEFAULT_ACTOR_KINDS: dict[str, dict] = {
         },
     },
     "langue": {
-        "title_fr": "Apprendre le français", "title_en": "Learn French", "colour": "#b45309", "icon": "speech",
+        "title_fr": "Apprendre le français", "title_en": "Learn French", "colour": "#be185d", "icon": "speech",
         "public": True,
         "services": {
             "atelier_sociolinguistique": {"fr": "Atelier sociolinguistique (ASL)",

@@ -33,7 +33,8 @@ FRENCH_MARKERS = (
 #: The trade's jargon, never in a public French text (« facile à lire et à comprendre »).
 JARGON = re.compile(r"\b(médiation|modalités?|dispositifs?|usagers?|prise en charge|habilitée?s?)\b", re.I)
 #: Texts that are the same word in both languages.
-SAME_IN_BOTH = {"Distance", "{d} km", "{d} m", "Contact", "Services", "Source", "E-mail"}
+SAME_IN_BOTH = {"Distance", "{d} km", "{d} m", "Contact", "Services", "Source", "E-mail", "Total", "Commune",
+                "Latitude", "Longitude", "Description", "Action", "Structure", "Distance (km)"}
 LONGEST_SENTENCE = 25  # words
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 NAMED_BY = ("aria-label", "title", "placeholder", "alt")

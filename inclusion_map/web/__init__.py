@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # address, never from the Host header a client may forge.
         app.wsgi_app = security.PublicBase(app.wsgi_app, settings.server.public_base_url)
 
+    from .actors_public import bp as actors_public_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .corrections_view import bp as corrections_bp
@@ -92,8 +93,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .service_pages import bp as service_pages_bp
 
     for blueprint in (public_bp, api_bp, docs_bp, downloads_bp, ogc_bp, auth_bp, quality_bp, coverage_bp,
-                      coverage_map_bp, report_bp, corrections_bp, orientation_bp, service_pages_bp):
+                      coverage_map_bp, report_bp, corrections_bp, orientation_bp, service_pages_bp, actors_public_bp):
         app.register_blueprint(blueprint)
+
+    from .actors_organiser import bp as actors_organiser_bp  # organisers' actors pages and /reseau
+    app.register_blueprint(actors_organiser_bp)
 
     @app.before_request
     def language():

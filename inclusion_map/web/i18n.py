@@ -188,9 +188,9 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 def _merge_parts() -> None:
     """Add the texts of :mod:`inclusion_map.web.texts` (one module per part of the site)."""
-    from .texts import finder, maps, orientation, service_pages
+    from .texts import actors_organiser, actors_public, finder, maps, orientation, service_pages
 
-    for part in (finder, maps, orientation, service_pages):
+    for part in (finder, maps, orientation, service_pages, actors_public, actors_organiser):
         twice = TEXTS.keys() & part.TEXTS.keys()
         if twice:
             raise ValueError(f"text keys defined twice: {sorted(twice)}")

@@ -126,6 +126,8 @@ def _resolve_place(search) -> tuple[Place | None, list[Place], str | None, bool]
 
 @bp.get("/")
 def home():
+    if request.args.get("type"):  # another kind of help than venues: its own list (actors_public.py)
+        return redirect(url_for("actors_public.listing") + page_url(request.args, page=None))
     store_path = _settings().store_path
     now = now_local()
     # A page answered from the URL and the store alone is kept and served again for the same URL,

@@ -27,7 +27,7 @@ from ..errors import ConfigError
 
 OPEN_DATA_PATHS = ("/api/", "/ogc/", "/exports/")  # read by other sites' scripts: CORS open
 #: pages never kept by a browser's or a proxy's cache: the organiser pages and the login
-PRIVATE_PATHS = ("/qualite", "/connexion", "/deconnexion")
+PRIVATE_PATHS = ("/qualite", "/connexion", "/deconnexion", "/organisateurs", "/reseau")
 TILES = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
 #: how long browsers keep a static file: a year for a versioned address (its content never
 #: changes), a few minutes for one without the current version

@@ -133,6 +133,48 @@
   map.on("moveend", load);
   load();
 
+  // The territory's other actors: one layer per public kind (its colour from the configuration),
+  // loaded by URL like the venues, and a layer switch to show or hide each (the venues' too).
+  var actorLayers = [];
+  try { actorLayers = JSON.parse(frame.getAttribute("data-actor-layers") || "[]"); } catch (e) { actorLayers = []; }
+  if (actorLayers.length) {
+    // Leaflet writes the layers' names as HTML: they go in as text.
+    var asText = function (value) { var span = document.createElement("span"); span.textContent = value; return span.innerHTML; };
+    var overlays = {};
+    overlays[asText(frame.getAttribute("data-venues-title") || "—")] = cluster;
+    actorLayers.forEach(function (spec) {
+      var group = L.layerGroup();
+      var loaded = {};
+      var fill = /^#[0-9a-fA-F]{6}$/.test(spec.colour) ? spec.colour : "#1b1b1b";
+      var loadActors = function () {
+        if (!map.hasLayer(group)) { return; }
+        var b = map.getBounds();
+        var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (x) { return x.toFixed(5); }).join(",");
+        fetch(spec.url + (spec.url.indexOf("?") >= 0 ? "&" : "?") + "bbox=" + bbox)
+          .then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+            if (!data) { return; }
+            data.features.forEach(function (f) {
+              if (!f.geometry || loaded[f.id]) { return; }
+              loaded[f.id] = true;
+              var c = f.geometry.coordinates;
+              // A dark ring tells actors from venues (white ring) beyond their colour.
+              var marker = L.circleMarker([c[1], c[0]], { radius: 9, color: "#1b1b1b", weight: 3, fillOpacity: 1,
+                                                          fillColor: fill });
+              marker.bindPopup(popup({ url: f.properties.url, nom: f.properties.nom, status: spec.title,
+                                       adresse: f.properties.adresse, code_postal: f.properties.code_postal,
+                                       commune: f.properties.commune }));
+              group.addLayer(marker);
+            });
+          }).catch(function () {});
+      };
+      map.on("moveend", loadActors);
+      group.on("add", loadActors);
+      if (spec.on) { map.addLayer(group); }
+      overlays[asText(spec.title)] = group;
+    });
+    L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
+  }
+
   // Locate control: centre the map on the visitor.
   var Locate = L.Control.extend({
     onAdd: function () {
