@@ -334,7 +334,7 @@ def test_network_counts_partners_and_contacts(organiser, settings):
     assert '<span class="visually-hidden">oui</span>' in matrix
     # « qui n'a pas de partenaire proche »: the rule is stated, the partners' communes are not listed
     lonely = re.search(r'id="sans-partenaire".*?</section>', html, re.S).group(0)
-    assert "n'est à 2 km de son centre. Les distances sont à vol d'oiseau." in text
+    assert "n'est à 2 km ou moins de son centre. Les distances sont à vol d'oiseau." in text
     assert ">Vitry-sur-Seine <" not in lonely and ">Orly <" not in lonely
     assert ">Rungis <" in lonely and "non : aucun acteur" in lonely
     assert ">Choisy-le-Roi <" in lonely  # a language workshop is near, but no partner

@@ -35,13 +35,10 @@ waitress = pytest.importorskip("waitress", reason="the browser tests serve the a
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from inclusion_map.config import load_settings  # noqa: E402
-from inclusion_map.harvest.pipeline import run_harvest  # noqa: E402
 from inclusion_map.store import GeoPackageStore  # noqa: E402
-from inclusion_map.territory.build import run_build  # noqa: E402
 from inclusion_map.web import create_app  # noqa: E402
 from inclusion_map.web.reports_store import ReportStore  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import harvested_and_built  # noqa: E402
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -79,22 +76,12 @@ LIST_PROBE = """
 
 
 # --- the site ------------------------------------------------------------------------------------
-def _settings(folder: Path, testdata: Path):
-    return load_settings(ROOT / "config.yaml", mirror=str(testdata)).with_overrides(
-        store={"path": str(folder / "store.gpkg"), "reports_dir": str(folder / "reports")},
-        geocoding={"enabled": False}, http={"cache_dir": str(folder / "http")},
-        dedupe={"decisions_file": str(folder / "d.csv"), "review_file": str(folder / "r.csv")})  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, testdata):
     """The real store (harvested and built once), one venue renamed with HTML, served on a free port."""
     folder = tmp_path_factory.mktemp("browser")
-    settings = _settings(folder, testdata)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("INCLUSION_MAP_QUIET", "1")
-        run_harvest(settings)
-        run_build(settings)
+    # The session's harvested and built store, copied (each module that uses this site has its own).
+    settings = harvested_and_built(folder, testdata)
     store = GeoPackageStore(settings.store_path)
     venues = store.read("venues")
     vitry = venues[venues["code_insee"] == "94081"].sort_values("id")

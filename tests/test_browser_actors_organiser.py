@@ -138,7 +138,7 @@ def test_network_page_counts_and_export_link(page):
     row = page.locator("table.counts-table").first.locator("tr", has=page.locator("th", has_text="CISPD"))
     expect(row.locator("td").last).to_have_text("2")  # the partner and the point-justice of the fixture
     expect(page.get_by_role("heading", name="Qui n'a pas de partenaire proche")).to_be_visible()
-    expect(page.locator("#sans-partenaire + p")).to_contain_text("à moins de 2 km à vol d'oiseau")
+    expect(page.locator("#sans-partenaire + p")).to_contain_text("n'est à 2 km ou moins de son centre. Les distances sont à vol d'oiseau.")
     link = page.get_by_role("link", name=re.compile(r"Télécharger les contacts en CSV \(\d+ acteurs\)"))
     expect(link).to_have_attribute("href", "/reseau/contacts.csv")
     with page.expect_download() as download:
@@ -147,7 +147,7 @@ def test_network_page_counts_and_export_link(page):
     page.fill("#distance", "5")
     page.get_by_role("button", name="Appliquer").click()
     expect(page).to_have_url(re.compile(r"distance=5"))
-    expect(page.locator("#sans-partenaire + p")).to_contain_text("à moins de 5 km")
+    expect(page.locator("#sans-partenaire + p")).to_contain_text("n'est à 5 km ou moins de son centre")
     assert not serious_violations(page, "reseau")
     screenshot(page, "actors-organiser-reseau-desktop")
 

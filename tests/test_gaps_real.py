@@ -17,10 +17,9 @@ from inclusion_map.errors import BadRequest, NotFound
 from inclusion_map.gaps.analysis import GapOptions, analyse
 from inclusion_map.gaps.demand import SERVICE_SLUGS
 from inclusion_map.gaps.output import run_gaps
-from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.store import GeoPackageStore
 from inclusion_map.territory.build import run_build
-from tests.conftest import ROOT, mirror_settings
+from tests.conftest import ROOT, harvested_and_built, mirror_settings
 
 
 def settings_in(folder, testdata, store_name="store.gpkg"):
@@ -30,9 +29,7 @@ def settings_in(folder, testdata, store_name="store.gpkg"):
 @pytest.fixture(scope="module")
 def built_store(tmp_path_factory, testdata):
     folder = tmp_path_factory.mktemp("gaps")
-    settings = settings_in(folder, testdata)
-    run_harvest(settings)
-    run_build(settings)
+    settings = harvested_and_built(folder, testdata)
     return folder, settings
 
 

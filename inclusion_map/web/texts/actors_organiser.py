@@ -261,7 +261,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ao_structure": ("Structure", "Structure"),
     "ao_lonely": ("Qui n'a pas de partenaire proche", "Who has no partner nearby"),
     "ao_lonely_rule": (
-        "Une commune est « sans partenaire proche » quand aucun acteur « {kind} » n'est à {km} km de son centre. "
+        "Une commune est « sans partenaire proche » quand aucun acteur « {kind} » n'est à {km} km ou moins de son centre. "
         "Les distances sont à vol d'oiseau. Ce centre est un point à l'intérieur de la commune : celui où l'on place "
         "un acteur sans adresse précise. La dernière colonne dit si au moins un acteur, de n'importe quel type, est à cette "
         "distance.",
