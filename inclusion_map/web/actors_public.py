@@ -536,28 +536,27 @@ def learn():
     return _first_step(choice, error) or _step("actors_public_learn_level.html", choice, 1)
 
 
-@bp.get("/apprendre-le-francais/jours")
-def learn_days():
-    choice, error = parse_choice(request.args)
+def _level_first(choice: Choice, error):
+    """The level step again when the level is missing (or a bad value came), else ``None``."""
     if step := _first_step(choice, error):
         return step
     if not choice.level:
         return _step(
             "actors_public_learn_level.html", choice, 1, {"field": "niveau", "text": _t("ap_level_missing")}
         )
-    return _step("actors_public_learn_days.html", choice, 2)
+    return None
+
+
+@bp.get("/apprendre-le-francais/jours")
+def learn_days():
+    choice, error = parse_choice(request.args)
+    return _level_first(choice, error) or _step("actors_public_learn_days.html", choice, 2)
 
 
 @bp.get("/apprendre-le-francais/ou")
 def learn_where():
     choice, error = parse_choice(request.args)
-    if step := _first_step(choice, error):
-        return step
-    if not choice.level:
-        return _step(
-            "actors_public_learn_level.html", choice, 1, {"field": "niveau", "text": _t("ap_level_missing")}
-        )
-    return _step("actors_public_learn_where.html", choice, 3)
+    return _level_first(choice, error) or _step("actors_public_learn_where.html", choice, 3)
 
 
 def _place(choice: Choice):
