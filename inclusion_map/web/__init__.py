@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .coverage_view import bp as coverage_bp
     from .docs import bp as docs_bp
     from .downloads import bp as downloads_bp
+    from .health import bp as health_bp
     from .ogc import bp as ogc_bp
     from .orientation import bp as orientation_bp
     from .public import bp as public_bp
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .report import bp as report_bp
     from .service_pages import bp as service_pages_bp
 
-    for blueprint in (public_bp, api_bp, docs_bp, downloads_bp, ogc_bp, auth_bp, quality_bp, coverage_bp,
+    for blueprint in (health_bp, public_bp, api_bp, docs_bp, downloads_bp, ogc_bp, auth_bp, quality_bp, coverage_bp,
                       coverage_map_bp, report_bp, corrections_bp, orientation_bp, service_pages_bp, actors_public_bp):
         app.register_blueprint(blueprint)
 
