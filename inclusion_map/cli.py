@@ -176,6 +176,29 @@ def _serve(config_path, mirror, host, port, harvest_if_empty: bool) -> None:
 
 
 @main.command()
+@click.option("--now", "now", is_flag=True, help="Run once now and exit (for a systemd timer or a cron line).")
+@click.option("--mirror", type=click.Path(file_okay=False), default=None,
+              help="Read every source file from this folder instead of the live URLs.")  # fmt: skip
+@config_option
+@_friendly
+def schedule(now, mirror, config_path):
+    """Harvest, build and analyse at the times of `schedule:` in config.yaml (or once, --now)."""
+    from .schedule import run_forever, run_once, status_path
+
+    settings = _settings(config_path, mirror)
+    cfg = settings.schedule
+    if now:
+        status = run_once(settings)
+        console.print(f"Refresh {status['outcome']}" + (f": {status['error']}" if status.get("error") else "")
+                      + f" (written to {status_path(settings)}).")  # fmt: skip
+        if status["outcome"] == "failed":
+            raise SystemExit(1)
+        return
+    console.print(f"Refreshing at {', '.join(cfg.at)} on {' '.join(cfg.days)} ({cfg.timezone}); Ctrl+C to stop.")
+    run_forever(settings, on_wait=lambda planned: console.print(f"Next refresh: {planned:%Y-%m-%d %H:%M %Z}."))
+
+
+@main.command()
 @click.option("--source", "sources", multiple=True, metavar="NAME",
               help="Harvest only this source (repeat, or separate names with commas).")  # fmt: skip
 @click.option("--mirror", type=click.Path(file_okay=False), default=None,

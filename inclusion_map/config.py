@@ -9,6 +9,7 @@ plain reason, e.g. ``sources.francilin.url: not a valid http(s) URL (got 'htp://
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -794,6 +795,36 @@ class Actors(_Frozen):
         return value
 
 
+class Schedule(_Frozen):
+    """When ``python run.py schedule`` refreshes the layers (README, "Scheduled refreshes")."""
+
+    at: list[str] = Field(default_factory=lambda: ["03:30"])
+    days: list[Literal["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]] = Field(
+        default_factory=lambda: ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"], min_length=1)
+    timezone: str = "Europe/Paris"
+
+    @field_validator("at")
+    @classmethod
+    def _times(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("give at least one time, e.g. [\"03:30\"]")
+        for item in value:
+            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", str(item)):
+                raise ValueError(f"'{item}' is not a time of day HH:MM (e.g. 03:30)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError):
+            raise ValueError(f"unknown time zone '{value}' (e.g. Europe/Paris)") from None
+        return value
+
+
 class Settings(_Frozen):
     """The whole validated configuration. Relative paths are resolved against ``root``."""
 
@@ -813,6 +844,7 @@ class Settings(_Frozen):
     coverage: Coverage = Coverage()
     site: Site = Site()
     actors: Actors = Actors()
+    schedule: Schedule = Schedule()
     sources: dict[str, SourceConfig]
 
     @field_validator("sources")

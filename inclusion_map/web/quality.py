@@ -27,6 +27,7 @@ import pandas as pd
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from ..errors import BadRequest
+from ..schedule import read_status
 from ..store import GeoPackageStore
 from .auth import current_organiser, organiser_required, organiser_store
 from .corrections_view import quality_context
@@ -208,7 +209,7 @@ def page():
         status_text=lambda s: status_text(s, g.lang), problem_text=lambda p: problem_text(p, g.lang),
         message_text=lambda m: message_text(m, g.lang), report_status=lambda s: REPORT_STATUS.get(s, (s, s))[
             g.lang == "en"], report_kind=lambda k: REPORT_KINDS.get(k, (k, k))[g.lang == "en"],
-        harvest_last=_last_harvest_text(g.lang),
+        harvest_last=_last_harvest_text(g.lang), scheduled=read_status(settings),
         **quality_context(settings, organiser, request.args),  # corrections, conflicts, completeness
     )  # fmt: skip
 
