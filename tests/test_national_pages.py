@@ -177,6 +177,7 @@ def test_report_is_bounded_and_names_the_territory(site):
     assert page.count("<tr") < 2 * 150 + 10 + 40  # two tables cut at 150 rows, the priorities, the sources
     assert "communes.csv" in page and "gaps.csv" in page
     assert "moisson du" in page and "archives" in page  # the venue data's age and origin
+    assert "Seules les 40 communes au taux le plus élevé sont dessinées" in page  # the bar chart says it is cut
     if settings.territory.kind == "france":
         return  # a commune's report of France draws the same maps again: checked on the Rhône
     one = _get(client, f"/rapport?commune={town}", limit=REPORT_MAX).get_data(as_text=True)

@@ -317,7 +317,7 @@ def _build(path: str, stamp: int, commune: str | None, lang: str) -> dict:
         "communes": sorted(codes.items(), key=lambda item: item[1]) if len(codes) <= COMMUNE_LIST_MAX else [],
         "whole": whole, "part": part,
         "table": _records(_with_row(table.head(ROWS_MAX), table, commune), table.columns),
-        "table_total": len(table), "zones_total": len(zones),
+        "table_total": len(table), "zones_total": len(zones), "bars_max": BARS_MAX,
         "priorities": _records(zones.head(TOP), ["rank", "code", "nom", "population", "fragility", "fragility_label",
                                                  "access", "access_label", "share_beyond", "reason"]),
         "zones": _records(zones.head(ROWS_MAX), ["rank", "code", "nom", "population", "fragility", "access", "walk_mean_min",
