@@ -618,16 +618,25 @@ def _summary(choice: Choice, place: Place) -> list[dict]:
     ]  # fmt: skip
 
 
-@bp.get("/apprendre-le-francais/ateliers")
-def learn_results():
+def _answers():
+    """The choice, its place, the time and the matching workshops (with the nearest as a fallback),
+    or the step to answer again (as a response)."""
     choice, error = parse_choice(request.args)
     if step := _first_step(choice, error):
-        return step
+        return None, step
     place, step = _place(choice)
     if step is not None:
-        return step
+        return None, step
     now = now_local()
-    matches, fallback = _matches(choice, place, now)
+    return (choice, place, now, *_matches(choice, place, now)), None
+
+
+@bp.get("/apprendre-le-francais/ateliers")
+def learn_results():
+    answers, step = _answers()
+    if step is not None:
+        return step
+    choice, place, _, matches, fallback = answers
     return _step("actors_public_learn_results.html", choice, None, place=place, items=matches, fallback=fallback,
                  summary=_summary(choice, place), sheet_url=_link("actors_public.learn_sheet", choice.pairs(), True),
                  colours_css=_colours_css(_kinds()))  # fmt: skip
@@ -635,14 +644,10 @@ def learn_results():
 
 @bp.get("/apprendre-le-francais/fiche")
 def learn_sheet():
-    choice, error = parse_choice(request.args)
-    if step := _first_step(choice, error):
-        return step
-    place, step = _place(choice)
+    answers, step = _answers()
     if step is not None:
         return step
-    now = now_local()
-    matches, fallback = _matches(choice, place, now)
+    choice, place, now, matches, fallback = answers
     return _step("actors_public_learn_sheet.html", choice, None, place=place, items=(matches or fallback)[:SHEET_MAX],
                  matched=bool(matches), summary=_summary(choice, place),
                  results_url=_link("actors_public.learn_results", choice.pairs()),
