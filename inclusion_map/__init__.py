@@ -2,7 +2,8 @@
 is missing.
 
 Public entry points: :func:`load_settings` (configuration), :func:`run_harvest` (harvest every
-source into the store) and :class:`GeoPackageStore` (read the layers).
+source into the store), :func:`open_store` (read the layers of the GeoPackage or PostGIS store at
+``settings.store_location``) and :class:`GeoPackageStore`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ def __getattr__(name: str):
         from .harvest.pipeline import run_harvest
 
         return run_harvest
+    if name == "open_store":
+        from .stores import open_store
+
+        return open_store
     if name == "GeoPackageStore":
         from .store import GeoPackageStore
 
@@ -27,4 +32,4 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["__version__", "load_settings", "run_harvest", "GeoPackageStore"]
+__all__ = ["__version__", "load_settings", "run_harvest", "open_store", "GeoPackageStore"]

@@ -108,6 +108,14 @@ serve_options = [
     click.option("--mirror", type=click.Path(file_okay=False), default=None,
                  help="When the store is empty, harvest from this folder instead of the live URLs."),
     click.option("--no-harvest", is_flag=True, help="Serve at once, even when the store is empty."),
+    click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+                 help="Worker processes. 1: waitress in this process; 2 or more: gunicorn, the workers "
+                      "sharing one listening socket (a dead worker is replaced)."),
+    click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
+                 help="Requests answered at once by each worker process."),
+    click.option("--gunicorn", "use_gunicorn", is_flag=True, help="Serve with gunicorn even with one worker."),
+    click.option("--access-log", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+                 help="With gunicorn: one line per request to this file ('-': standard output). Off by default."),
 ]  # fmt: skip
 
 
@@ -124,32 +132,38 @@ def _with(options):
 @_with(serve_options)
 @config_option
 @click.pass_context
-def main(ctx: click.Context, host, port, mirror, no_harvest, config_path) -> None:
+def main(ctx: click.Context, host, port, mirror, no_harvest, workers, threads, use_gunicorn, access_log,
+         config_path) -> None:  # fmt: skip
     """inclusion_map: who helps people with digital tools in a territory, and where help is missing.
 
     Without a command, serve the public site (harvesting first when the store is empty).
     """
     if ctx.invoked_subcommand is None:
-        _friendly(_serve)(config_path, mirror, host, port, not no_harvest)
+        _friendly(_serve)(config_path, mirror, host, port, not no_harvest, workers=workers, threads=threads,
+                          use_gunicorn=use_gunicorn, access_log=access_log)  # fmt: skip
 
 
 @main.command()
 @_with(serve_options)
 @config_option
 @_friendly
-def serve(host, port, mirror, no_harvest, config_path):
-    """Serve the public site with waitress (harvest and build first when the store is empty)."""
-    _serve(config_path, mirror, host, port, not no_harvest)
+def serve(host, port, mirror, no_harvest, workers, threads, use_gunicorn, access_log, config_path):
+    """Serve the public site (harvest and build first when the store is empty).
+
+    With one worker, waitress in this process; with --workers N (or --gunicorn), gunicorn: N worker
+    processes on one listening socket. Its parent stops gracefully on SIGTERM or Ctrl+C, reads the
+    configuration again and replaces the workers one by one on SIGHUP, and replaces a worker that dies.
+    """
+    _serve(config_path, mirror, host, port, not no_harvest, workers=workers, threads=threads,
+           use_gunicorn=use_gunicorn, access_log=access_log)  # fmt: skip
 
 
-def _serve(config_path, mirror, host, port, harvest_if_empty: bool) -> None:
-    import waitress
-
-    from .store import GeoPackageStore
-    from .web import create_app
+def _serve(config_path, mirror, host, port, harvest_if_empty: bool, workers: int = 1, threads: int = 8,
+           use_gunicorn: bool = False, access_log: str | None = None) -> None:  # fmt: skip
+    from .stores import open_store
 
     settings = _settings(config_path, mirror)
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     if harvest_if_empty and not (store.exists() and store.has("venues")):
         console.print("[bold]The store is empty:[/] harvesting the sources and building the layers first.")
         try:
@@ -170,9 +184,27 @@ def _serve(config_path, mirror, host, port, harvest_if_empty: bool) -> None:
             _build_and_print(settings)
         except InclusionMapError as exc:
             console.print(f"[yellow]The territory layers could not be built ({exc}).[/]")
+    if workers > 1 or use_gunicorn:
+        from . import wsgi
+
+        # Nothing of the site is loaded here: each worker builds its app (and opens the store) after
+        # the fork, from the configuration read again, so a SIGHUP also applies a changed config.yaml.
+        wsgi.shared_secret()
+        proxies = settings.server.trusted_proxies
+        options = wsgi.gunicorn_options(host, port, workers, threads, access_log, proxies)
+        console.print(f"Serving on [bold]http://{host}:{port}/[/] with gunicorn, {workers} worker"
+                      f"{'s' if workers > 1 else ''} × {threads} threads (Ctrl+C to stop).")  # fmt: skip
+        wsgi.Server(options, lambda: _settings(config_path, mirror)).run()
+        return
+    if access_log:
+        console.print("[yellow]--access-log is written by gunicorn only:[/] add --gunicorn or --workers 2.")
+    import waitress
+
+    from .web import create_app
+
     app = create_app(settings)
     console.print(f"Serving on [bold]http://{host}:{port}/[/] with waitress (Ctrl+C to stop).")
-    waitress.serve(app, host=host, port=port, threads=8, ident="inclusion_map")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="inclusion_map")
 
 
 @main.command()
@@ -306,9 +338,9 @@ def sources(check, only, mirror, config_path):
 
 
 def _sources_table(settings) -> None:
-    from .store import GeoPackageStore
+    from .stores import open_store
 
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     last = {}
     for run in reversed(store.history(limit=50)):
         for row in run["sources"]:
@@ -441,10 +473,11 @@ def organiser():
 def organiser_add(name, password, config_path):
     """Create or reset an organiser account (its password is stored hashed); a new password ends the
     account's open sessions."""
+    from .locations import side_db
     from .web.auth import OrganiserStore
 
     settings = _settings(config_path)
-    OrganiserStore(settings.store_path.with_name("organisers.sqlite")).add_account(name, password)
+    OrganiserStore(side_db(settings.store_location, "organisers")).add_account(name, password)
     console.print(f"Organiser account '{name}' saved.")
 
 
@@ -454,10 +487,11 @@ def organiser_add(name, password, config_path):
 @_friendly
 def organiser_remove(name, config_path):
     """Remove an organiser account; its open sessions end at once."""
+    from .locations import side_db
     from .web.auth import ENV_ACCOUNT, ENV_HASH, OrganiserStore
 
     settings = _settings(config_path)
-    if not OrganiserStore(settings.store_path.with_name("organisers.sqlite")).remove_account(name):
+    if not OrganiserStore(side_db(settings.store_location, "organisers")).remove_account(name):
         hint = (f"the account '{ENV_ACCOUNT}' of {ENV_HASH} ends when that variable is unset"
                 if name == ENV_ACCOUNT else "python run.py organiser list")  # fmt: skip
         raise InclusionMapError(f"no organiser account '{name}'", hint=hint)
@@ -469,10 +503,11 @@ def organiser_remove(name, config_path):
 @_friendly
 def organiser_list(config_path):
     """List the organiser accounts."""
+    from .locations import side_db
     from .web.auth import OrganiserStore
 
     settings = _settings(config_path)
-    names = OrganiserStore(settings.store_path.with_name("organisers.sqlite")).accounts()
+    names = OrganiserStore(side_db(settings.store_location, "organisers")).accounts()
     console.print("\n".join(names) if names else "No organiser account yet: python run.py organiser add NAME")
 
 
@@ -562,7 +597,7 @@ def actors_list(kind, config_path):
     known = kinds(settings)
     if kind is not None and kind not in known:
         raise InclusionMapError(f"unknown kind '{kind}'", hint=f"one of {', '.join(known)}")
-    rows = [a for a in ActorStore(actors_path(settings.store_path)).all() if kind is None or a["kind"] == kind]  # fmt: skip
+    rows = [a for a in ActorStore(actors_path(settings.store_location)).all() if kind is None or a["kind"] == kind]  # fmt: skip
     for a in rows:
         public = "" if a["kind"] in known and known[a["kind"]].public else " (organisers only)"
         click.echo(f"{a['id']}\t{a['kind']}{public}\t{a['nom']}\t{a.get('commune') or ''}\t"
@@ -580,18 +615,82 @@ def actors_publish(config_path):
     console.print(f"Published {publish(_settings(config_path))} actor(s) in the layer 'actors'.")
 
 
+@main.group()
+def store():
+    """The store: where it is, and copying it between the GeoPackage and PostGIS."""
+
+
+@store.command("info")
+@config_option
+@_friendly
+def store_info(config_path):
+    """Say which store is used (GeoPackage or PostGIS, without the password) and what it holds."""
+    from .locations import is_postgis
+    from .stores import open_store
+
+    location = _settings(config_path).store_location
+    where = open_store(location)
+    kind = "PostGIS" if is_postgis(location) else "GeoPackage"
+    version = where.version()
+    console.print(f"{kind} store: {where.path}")
+    if version is None:
+        console.print("It holds nothing yet: run `python run.py harvest`.")
+        return
+    console.print(f"{len(where.layers())} layer(s), {len(where.tables())} table(s) with history; version {version}.")
+
+
+def side_schemas() -> dict[str, str]:
+    """The side databases and their tables: organiser accounts, reports, corrections, actors."""
+    from .actors.store import SCHEMA as ACTORS
+    from .corrections_store import SCHEMA as CORRECTIONS
+    from .web.auth import SCHEMA as ORGANISERS
+    from .web.reports_store import SCHEMA as REPORTS
+
+    return {"organisers": ORGANISERS, "reports": REPORTS, "corrections": CORRECTIONS, "actors": ACTORS}
+
+
+@store.command("copy")
+@click.option("--to", "target", required=True, metavar="URL_OR_PATH",
+              help="postgresql://user:password@host/database, or the path of a .gpkg file.")  # fmt: skip
+@click.option("--from", "source", default=None, metavar="URL_OR_PATH",
+              help="The store to copy (default: the one config.yaml and INCLUSION_MAP_STORE_URL name).")  # fmt: skip
+@config_option
+@_friendly
+def store_copy(target, source, config_path):
+    """Copy every layer, table and the metadata of the store into another one, checked by counts.
+
+    The GeoPackage into PostGIS: --to postgresql://…; back: --from postgresql://… --to file.gpkg.
+    Organisers' accounts, reports, corrections and actors are copied with it.
+    """
+    from .locations import as_location, redact
+    from .store_copy import copy_side_databases, copy_store
+
+    settings = _settings(config_path)
+    src = as_location(source) if source else settings.store_location
+    dst = as_location(target)
+    if not isinstance(src, str):
+        src = settings.path(src)
+    if not isinstance(dst, str):
+        dst = settings.path(dst)
+    console.print(f"Copying {redact(str(src))} → {redact(str(dst))}")
+    copied = copy_store(src, dst, progress=lambda line: console.print("  " + line, highlight=False))
+    copied += copy_side_databases(src, dst, side_schemas())
+    rows = sum(c.target_rows for c in copied)
+    console.print(f"[green]Copied {len(copied)} table(s), {rows:,} rows; every count matches.[/]")
+
+
 @main.command()
 @config_option
 @_friendly
 def layers(config_path):
     """List the catalogue's layers: title, level, rows in the store, last written."""
     from .catalogue import load_catalogue
-    from .store import GeoPackageStore
+    from .stores import open_store
 
     settings = _settings(config_path)
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     meta = store.meta() if store.exists() else {}
-    table = Table(title=f"Layers ({settings.store_path})", title_justify="left")
+    table = Table(title=f"Layers ({store.path})", title_justify="left")
     for col in ("layer", "title", "level", "rows", "written", "built by"):
         table.add_column(col, overflow="fold")
     for name, spec in load_catalogue().items():

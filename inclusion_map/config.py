@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from .errors import ConfigError
+from .locations import StoreLocation, env_store_url
 
 CONFIG_ENV = "INCLUSION_MAP_CONFIG"
 MIRROR_ENV = "INCLUSION_MAP_MIRROR"
@@ -440,6 +441,16 @@ class Thresholds(_Frozen):
 
 class Store(_Frozen):
     path: str = "layers/build/inclusion_map.gpkg"
+    #: a ``postgresql://`` URL selects the PostGIS store (``INCLUSION_MAP_STORE_URL`` wins over it);
+    #: ``path``'s folder still holds the local files (logs, report files, page caches)
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _postgresql_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("store.url must start with postgresql:// (leave it out for the GeoPackage)")
+        return value or None
     reports_dir: str = "layers/build/reports"
     #: harvest, build and gap reports kept in ``reports_dir`` (the oldest runs' files are removed)
     keep_runs: int = Field(default=50, ge=1, le=100_000)
@@ -865,7 +876,13 @@ class Settings(_Frozen):
 
     @property
     def store_path(self) -> Path:
+        """The GeoPackage file; with a PostGIS store, the anchor of the local files (logs, caches)."""
         return self.path(self.store.path)
+
+    @property
+    def store_location(self) -> StoreLocation:
+        """Where the store is: the PostGIS URL when one is set, else the GeoPackage's path."""
+        return env_store_url() or self.store.url or self.store_path
 
     def mirror_dir(self) -> Path | None:
         return self.path(self.mirror) if self.mirror else None

@@ -1,7 +1,9 @@
 """Where the organisers' corrections live, and how they reach the store's venues at once.
 
-``corrections.sqlite`` beside the store (owner-only, WAL, one ``BEGIN IMMEDIATE`` transaction per
-change, see :mod:`inclusion_map.embedded_db`) holds three tables no harvest touches:
+``corrections.sqlite`` beside a GeoPackage store (owner-only, WAL), or the schema
+``side_corrections`` of a PostGIS store, with one ``BEGIN IMMEDIATE`` transaction (or its
+PostgreSQL equivalent) per change, see :mod:`inclusion_map.embedded_db`, holds three tables no
+harvest touches:
 
 - ``corrections``: one row per correction (venue id, field, new value, the harvested value it
   replaced then, who, when, note, status ``active`` / ``superseded`` / ``withdrawn``, the error
@@ -27,8 +29,9 @@ import geopandas as gpd
 import pandas as pd
 
 from . import corrections as corr
-from .embedded_db import connect, immediate
-from .store import GeoPackageStore
+from .embedded_db import Target, connect, exists, immediate
+from .locations import SideDatabase, StoreLocation, side_db
+from .stores import AnyStore, open_store
 from .vocab import fold
 
 SCHEMA = """
@@ -49,19 +52,26 @@ CREATE TABLE IF NOT EXISTS additions (
 MARK = "corrections_applied"
 
 
-def corrections_path(store_path: str | Path) -> Path:
-    """The corrections' SQLite file, beside the store."""
-    return Path(store_path).with_name("corrections.sqlite")
+def corrections_path(where: StoreLocation) -> Path | SideDatabase:
+    """The corrections' side database: ``corrections.sqlite`` beside a GeoPackage store, or the
+    schema ``side_corrections`` of a PostGIS store (``where`` is its URL)."""
+    return side_db(where, "corrections")
 
 
 class CorrectionStore:
-    """Read and write the corrections file (one SQLite file, created on the first write)."""
+    """Read and write the corrections (one side database, created on the first write).
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    Parameters
+    ----------
+    path : str, Path or SideDatabase
+        The SQLite file, or the PostgreSQL schema (:func:`corrections_path`).
+    """
+
+    def __init__(self, path: str | Path | SideDatabase):
+        self.path: Target = path if isinstance(path, SideDatabase) else Path(path)
 
     def _rows(self, sql: str, args: tuple = ()) -> list[dict]:
-        if not self.path.is_file():
+        if not exists(self.path):
             return []
         con = connect(self.path, SCHEMA)
         try:
@@ -80,9 +90,9 @@ class CorrectionStore:
             con.execute("UPDATE corrections SET status = 'superseded', ended_by = ?, ended_at = ? "
                         "WHERE venue_id = ? AND field = ? AND status = 'active'", (who, at, venue_id, name))
             cur = con.execute("INSERT INTO corrections (venue_id, field, value, harvested, who, at, note, "
-                              "report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                              "report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                               (venue_id, name, value, harvested, who, at, note or "", report_id))  # fmt: skip
-            return int(cur.lastrowid)
+            return int(cur.fetchone()[0])
 
     def withdraw(self, correction_id: int, who: str) -> dict | None:
         """Stop applying a correction (the source's value shows again); its row stays. Returns the
@@ -109,8 +119,8 @@ class CorrectionStore:
     def add_closure(self, venue_id: str, reason: str, who: str, report_id: int | None = None) -> int:
         with immediate(self.path, SCHEMA) as con:
             cur = con.execute("INSERT INTO closures (venue_id, who, at, reason, report_id) "
-                              "VALUES (?, ?, ?, ?, ?)", (venue_id, who, corr.now(), reason, report_id))
-            return int(cur.lastrowid)
+                              "VALUES (?, ?, ?, ?, ?) RETURNING id", (venue_id, who, corr.now(), reason, report_id))  # fmt: skip
+            return int(cur.fetchone()[0])
 
     def reopen(self, closure_id: int, who: str) -> dict | None:
         """Withdraw a closure (the venue shows again); None when there is no active one."""
@@ -179,13 +189,13 @@ class CorrectionStore:
         return json.loads(rows[0]["record"]) if rows else None
 
 
-def load_corrections(store_path: str | Path) -> corr.Corrections:
-    """The active corrections of the store at ``store_path`` (none when its file does not exist):
+def load_corrections(where: StoreLocation) -> corr.Corrections:
+    """The active corrections of the store at ``where`` (none when its side database does not exist):
     what the harvest passes to :func:`~inclusion_map.corrections.apply_corrections`."""
-    return CorrectionStore(corrections_path(store_path)).load()
+    return CorrectionStore(corrections_path(where)).load()
 
 
-def harvested_layer(store: GeoPackageStore) -> tuple[gpd.GeoDataFrame, dict, str]:
+def harvested_layer(store: AnyStore) -> tuple[gpd.GeoDataFrame, dict, str]:
     """The last harvest's merged venues before any correction, their metadata, and the layer read.
 
     :data:`~inclusion_map.corrections.HARVESTED_LAYER` is that layer when ``venues`` was made from
@@ -194,14 +204,12 @@ def harvested_layer(store: GeoPackageStore) -> tuple[gpd.GeoDataFrame, dict, str
     Otherwise ``venues`` is newer (a harvest that does not write the harvested layer) and is read,
     without what earlier corrections added to it.
     """
-    import pyogrio
-
     meta = store.meta()
     venues_meta = dict(meta.get("venues", {}))
     if store.has(corr.HARVESTED_LAYER):
         harvested_meta = meta.get(corr.HARVESTED_LAYER, {})
         same_run = harvested_meta.get("harvested_at") == venues_meta.get("harvested_at")
-        corrected = corr.COLUMN in pyogrio.read_info(store.path, layer="venues")["fields"]
+        corrected = corr.COLUMN in store.fields("venues")
         if venues_meta.get(MARK) or corrected or (harvested_meta.get("harvested_at") and same_run):
             meta = {k: v for k, v in harvested_meta.items() if k != MARK}
             return store.read(corr.HARVESTED_LAYER), meta, corr.HARVESTED_LAYER
@@ -209,7 +217,7 @@ def harvested_layer(store: GeoPackageStore) -> tuple[gpd.GeoDataFrame, dict, str
     return corr.strip_corrections(store.read("venues")), venues_meta, "venues"
 
 
-def store_resolver(store: GeoPackageStore):
+def store_resolver(store: AnyStore):
     """``old id → current id`` from the store's stable-id registry (identity without one)."""
     from . import venue_ids
 
@@ -245,7 +253,7 @@ def reapply(store_path: str | Path) -> Reapplied:
     """
     from . import venue_ids
 
-    store = GeoPackageStore(store_path)
+    store = open_store(store_path)
     base, meta, layer = harvested_layer(store)
     applied = corr.apply_corrections(base, load_corrections(store_path), store_resolver(store))
     fields = sum(len(corr.entries(r)) for r in applied.venues[[corr.COLUMN]].to_dict("records"))

@@ -64,6 +64,12 @@ class StoreError(InclusionMapError):
     status = 500
 
 
+class StoreUnavailable(StoreError):
+    """The PostGIS store's server does not answer (down, unreachable, refusing): try again later."""
+
+    status = 503
+
+
 class NotFound(InclusionMapError):
     """A layer, record or file asked for does not exist."""
 

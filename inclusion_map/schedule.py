@@ -22,7 +22,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .config import Settings
+from .embedded_db import exists, transaction
 from .errors import InclusionMapError, StoreError
+from .locations import is_postgis, side_db
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 
@@ -60,15 +62,31 @@ def status_path(settings: Settings) -> Path:
     return settings.store_path.parent / "schedule.json"
 
 
+#: with PostGIS the status is a row of the side database ``schedule``: every machine's /qualite sees it
+STATUS_SCHEMA = "CREATE TABLE IF NOT EXISTS status (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);"
+
+
 def read_status(settings: Settings) -> dict | None:
     """The last scheduled run's outcome and the next planned one (``None`` before the first run)."""
     try:
+        if is_postgis(settings.store_location):
+            target = side_db(settings.store_location, "schedule")
+            if not exists(target):
+                return None
+            with transaction(target, STATUS_SCHEMA) as con:
+                row = con.execute("SELECT doc FROM status WHERE id = 1").fetchone()
+            return json.loads(row[0]) if row else None
         return json.loads(status_path(settings).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, InclusionMapError):
         return None
 
 
 def _write_status(settings: Settings, status: dict) -> None:
+    if is_postgis(settings.store_location):
+        with transaction(side_db(settings.store_location, "schedule"), STATUS_SCHEMA) as con:
+            con.execute("INSERT INTO status (id, doc) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+                        (json.dumps(status, ensure_ascii=False),))  # fmt: skip
+        return
     path = status_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
@@ -100,7 +118,7 @@ def run_once(settings: Settings, refresh: Callable | None = None) -> dict:
               "next_run": next_run(started, cfg.at, cfg.days, cfg.timezone).isoformat(timespec="seconds")}  # fmt: skip
     _write_status(settings, status)
     try:
-        if harvest_running(settings.store_path):
+        if harvest_running(settings.store_location):
             raise StoreError("another harvest is running on this store")
         done = (refresh or default_refresh)(settings)
         status.update(outcome="ok", venues=int(getattr(done.harvest, "venues", 0) or 0))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -41,7 +42,8 @@ HISTORY_TABLES = ("harvest_runs", "harvest_sources", "harvest_rejections", "harv
 
 
 class Store(Protocol):
-    """What the rest of the product needs from a store (GeoPackage now, PostGIS later)."""
+    """What the rest of the product needs from a store (:class:`GeoPackageStore`, or
+    :class:`~inclusion_map.postgis_store.PostGISStore`; see :func:`~inclusion_map.stores.open_store`)."""
 
     def read(self, layer: str, bbox: tuple[float, float, float, float] | None = None,
              columns: list[str] | None = None) -> pd.DataFrame: ...  # fmt: skip
@@ -101,6 +103,13 @@ def _remove_leftovers(folder: Path, prefix: str) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def _literal(value) -> str:
+    """An OGR SQL literal: numbers as they are, text quoted (quotes doubled)."""
+    if isinstance(value, bool | int | float):
+        return repr(int(value) if isinstance(value, bool) else value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -131,47 +140,9 @@ def _forget(path: Path) -> None:
     _NAMES.pop(str(path), None)
 
 
-class GeoPackageStore:
-    """The GeoPackage implementation of :class:`Store`."""
-
-    def __init__(self, path: str | os.PathLike[str]):
-        self.path = Path(path)
-
-    # --- reading -------------------------------------------------------------------------
-    def exists(self) -> bool:
-        return self.path.is_file()
-
-    def layers(self) -> list[str]:
-        """Names of the data layers (history, metadata and ``ref_*`` input copies excluded)."""
-        hidden = {*HISTORY_TABLES, "layer_meta"}
-        return sorted(n for n in _layer_names(self.path) if n not in hidden and not n.startswith("ref_"))
-
-    def has(self, layer: str) -> bool:
-        return layer in _layer_names(self.path)
-
-    def read(self, layer: str, bbox=None, columns=None) -> pd.DataFrame:
-        """Read a layer (GeoDataFrame in EPSG:4326, or DataFrame for tables).
-
-        Parameters
-        ----------
-        bbox : (minx, miny, maxx, maxy), optional
-            In WGS84 degrees; only features intersecting it are read.
-        columns : list of str, optional
-            Attribute columns to read (geometry is always read).
-        """
-        if not self.has(layer):
-            raise NotFound(f"layer '{layer}' is not in the store {self.path}",
-                           hint="run `python run.py harvest` first")  # fmt: skip
-        try:
-            return pyogrio.read_dataframe(self.path, layer=layer, bbox=bbox, columns=columns)
-        except Exception as exc:  # pyogrio raises several error types for a damaged file
-            raise StoreError(f"cannot read layer '{layer}' from {self.path}: {exc}") from None
-
-    def meta(self) -> dict[str, dict]:
-        if not self.has("layer_meta"):
-            return {}
-        table = pyogrio.read_dataframe(self.path, layer="layer_meta")
-        return {row.layer: json.loads(row.meta) for row in table.itertuples()}
+class LayerDocs:
+    """What both stores derive from ``meta()``, ``has()`` and ``read()``: one layer's metadata and
+    the harvest history."""
 
     def info(self, layer: str) -> dict:
         """Metadata of one layer (title, sources, licence, rows, written_at…)."""
@@ -192,6 +163,83 @@ class GeoPackageStore:
             run["sources"] = rows.to_dict("records") if len(rows) else []
             out.append(run)
         return out
+
+
+class GeoPackageStore(LayerDocs):
+    """The GeoPackage implementation of :class:`Store`."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+
+    # --- reading -------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def layers(self) -> list[str]:
+        """Names of the data layers (history, metadata and ``ref_*`` input copies excluded)."""
+        hidden = {*HISTORY_TABLES, "layer_meta"}
+        return sorted(n for n in _layer_names(self.path) if n not in hidden and not n.startswith("ref_"))
+
+    def has(self, layer: str) -> bool:
+        return layer in _layer_names(self.path)
+
+    def tables(self) -> list[str]:
+        """Every layer and table, history and input copies included (``layer_meta`` aside)."""
+        return sorted(n for n in _layer_names(self.path) if n != "layer_meta")
+
+    def version(self) -> tuple[int, int, int] | None:
+        """Changes with every write (the file is replaced): modification time (ns), size, inode."""
+        try:
+            info = self.path.stat()
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size, info.st_ino
+
+    def fields(self, layer: str) -> list[str]:
+        """The layer's attribute columns (geometry excluded)."""
+        if not self.has(layer):
+            raise NotFound(f"layer '{layer}' is not in the store {self.path}")
+        return list(pyogrio.read_info(self.path, layer=layer)["fields"])
+
+    def bounds(self, layer: str) -> tuple[float, float, float, float] | None:
+        """The layer's extent in WGS84 degrees (from the file, no feature read); ``None`` if unknown."""
+        if not self.has(layer):
+            raise NotFound(f"layer '{layer}' is not in the store {self.path}")
+        bounds = pyogrio.read_info(self.path, layer=layer, force_total_bounds=True).get("total_bounds")
+        if bounds is None or not all(map(math.isfinite, bounds)):
+            return None
+        return tuple(float(v) for v in bounds)
+
+    def read(self, layer: str, bbox=None, columns=None, where: dict | None = None,
+             max_features: int | None = None) -> pd.DataFrame:  # fmt: skip
+        """Read a layer (GeoDataFrame in EPSG:4326, or DataFrame for tables).
+
+        Parameters
+        ----------
+        bbox : (minx, miny, maxx, maxy), optional
+            In WGS84 degrees; only features intersecting it are read.
+        columns : list of str, optional
+            Attribute columns to read (geometry is always read).
+        where : dict, optional
+            ``{column: value}``: only rows where each column equals its value.
+        max_features : int, optional
+            At most this many rows (in stored order).
+        """
+        if not self.has(layer):
+            raise NotFound(f"layer '{layer}' is not in the store {self.path}",
+                           hint="run `python run.py harvest` first")  # fmt: skip
+        try:
+            sql = " AND ".join(f'"{column}" = {_literal(value)}' for column, value in (where or {}).items())
+            return pyogrio.read_dataframe(self.path, layer=layer, bbox=bbox, columns=columns, where=sql or None,
+                                          max_features=max_features)  # fmt: skip
+        except Exception as exc:  # pyogrio raises several error types for a damaged file
+            raise StoreError(f"cannot read layer '{layer}' from {self.path}: {exc}") from None
+
+    def meta(self) -> dict[str, dict]:
+        if not self.has("layer_meta"):
+            return {}
+        table = pyogrio.read_dataframe(self.path, layer="layer_meta")
+        return {row.layer: json.loads(row.meta) for row in table.itertuples()}
 
     # --- writing -------------------------------------------------------------------------
     @contextmanager

@@ -267,6 +267,24 @@ def config_dict(server, tmp_path: Path, **changes) -> dict:
 
 
 @pytest.fixture
+def postgis_url():
+    """A fresh PostGIS database for one test (skipped without a server, failed under CI)."""
+    import postgis
+
+    return postgis.new_database()
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store_location(request, tmp_path):
+    """Both backends in turn: a GeoPackage path in ``tmp_path``, then a fresh PostGIS database URL."""
+    if request.param == "gpkg":
+        return tmp_path / "store.gpkg"
+    import postgis
+
+    return postgis.new_database()
+
+
+@pytest.fixture
 def make_settings(data_server, tmp_path):
     """Build validated settings (through a real YAML file) pointing at the local server."""
     from inclusion_map.config import load_settings
@@ -315,18 +333,24 @@ def at_once(client, urls: list[str]) -> list:
     return answers
 
 
-_BUILT: list[Path] = []  # the session's harvested and built folder, copied for each module
+_BUILT: list = []  # the session's harvested and built folder (and PostGIS copy), copied for each module
 
 
-def harvested_and_built(folder: Path, testdata: Path):
+def harvested_and_built(folder: Path, testdata: Path, backend: str | None = None):
     """Settings of a store harvested and built offline from the real files (mirror mode) in ``folder``.
 
     The harvest and the build run once per test session, in a folder of their own beside
     ``folder``; each caller gets a copy of that folder (store, reports, caches), so that modules
     that change their store never see each other's changes.
+
+    ``backend`` (default ``$INCLUSION_MAP_TEST_BACKEND``, else ``gpkg``): with ``postgis``, the
+    store is a fresh PostGIS database made from a copy of the built GeoPackage (one copy per
+    session, then ``CREATE DATABASE … TEMPLATE`` per caller); local files stay in ``folder``.
     """
     import shutil
     import tempfile
+
+    import postgis
 
     from inclusion_map.harvest.pipeline import run_harvest
     from inclusion_map.territory.build import run_build
@@ -336,7 +360,16 @@ def harvested_and_built(folder: Path, testdata: Path):
         settings = mirror_settings(template, testdata)
         run_harvest(settings)
         run_build(settings)
-        _BUILT[:] = [template]
+        _BUILT[:] = [template, None]
     shutil.copytree(_BUILT[0], folder, dirs_exist_ok=True)
-    return mirror_settings(folder, testdata)
+    settings = mirror_settings(folder, testdata)
+    if (backend or postgis.backend()) != "postgis":
+        return settings
+    if _BUILT[1] is None:
+        from inclusion_map.store_copy import copy_store
 
+        url = postgis.new_database()
+        copy_store(_BUILT[0] / "store.gpkg", url)
+        _BUILT[1] = postgis.database_name(url)
+    url = postgis.new_database(template=_BUILT[1])
+    return settings.with_overrides(store={**settings.store.model_dump(), "url": url})

@@ -31,7 +31,7 @@ from inclusion_map.actors.store import ActorStore, StaleImport, actors_path
 from inclusion_map.cli import main
 from inclusion_map.config import Settings
 from inclusion_map.errors import ConfigError
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "actors"
 GOOD = FIXTURES / "acteurs_synthetic.csv"
@@ -246,7 +246,7 @@ def test_preview_adds_and_writes_nothing(settings):
     assert workshop.record["code_insee"] == "94081"
     assert result.rows[0].record["geocode_precision"] == GIVEN
     assert store.all() == [] and store.history() == []
-    assert settings.store_path.read_bytes() == before and not GeoPackageStore(settings.store_path).has(LAYER)
+    assert settings.store_path.read_bytes() == before and not open_store(settings.store_location).has(LAYER)
 
 
 def test_every_bad_row_is_rejected_with_its_reason(settings):
@@ -282,7 +282,7 @@ def test_apply_writes_history_private_file_and_the_public_layer(settings):
     history = store.history()
     assert [h["action"] for h in history] == ["add"] * 3
     assert history[0]["who"] == "alice" and history[0]["after"]["nom"] and history[0]["before"] is None
-    path = actors_path(settings.store_path)
+    path = actors_path(settings.store_location)
     assert path == settings.store_path.with_name("actors.sqlite")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -291,7 +291,7 @@ def test_apply_writes_history_private_file_and_the_public_layer(settings):
     assert not set(NOT_PUBLISHED) & set(layer.columns) and not set(PRIVATE_COLUMNS) & set(layer.columns)
     assert "Fictive" not in layer.drop(columns="geometry").to_json()
     assert layer.crs.to_epsg() == 4326 and (layer.geometry.geom_type == "Point").all()
-    meta = GeoPackageStore(settings.store_path).info(LAYER)
+    meta = open_store(settings.store_location).info(LAYER)
     assert meta["licence"] == "Données du territoire" and meta["counts"] == {"acces_droit": 1, "langue": 1}
     assert meta["provenance"] == "saisi ou importé par l'équipe du territoire"
     assert meta["updated_at"] == history[0]["at"] and meta["rows"] == 2
@@ -356,7 +356,7 @@ def test_apply_is_one_transaction(settings, monkeypatch):
         store.apply(result, "alice")
     assert len(calls) == 2  # the first row was inserted, then rolled back
     assert store.all() == [] and store.history() == []
-    assert not GeoPackageStore(settings.store_path).has(LAYER)
+    assert not open_store(settings.store_location).has(LAYER)
 
 
 def test_apply_refuses_a_preview_overtaken_by_a_change(settings):
@@ -456,14 +456,14 @@ def test_cli_import_previews_then_writes_with_confirm(settings, tmp_path):
     assert "line 2: reject" in dry.output and "type « mairie » inconnu" in dry.output
     assert "2 to add, 0 to change, 0 unchanged, 6 rejected." in dry.output
     assert "Nothing written" in dry.output
-    assert not actors_path(settings.store_path).exists()
+    assert not actors_path(settings.store_location).exists()
 
     done = runner.invoke(
         main, ["actors", "import", str(GOOD), "--confirm", "--who", "alice", "--config", str(config)]
     )
     assert done.exit_code == 0, done.output
     assert "Written: 3 added, 0 changed" in done.output
-    assert len(ActorStore(actors_path(settings.store_path)).all()) == 3
+    assert len(ActorStore(actors_path(settings.store_location)).all()) == 3
     assert pyogrio.read_info(settings.store_path, layer=LAYER)["features"] == 2
 
     listed = runner.invoke(main, ["actors", "list", "--kind", "partenaire", "--config", str(config)])
@@ -481,8 +481,8 @@ def test_the_layer_is_listed_by_the_api(settings):
     from inclusion_map.web.layer_access import ID_COLUMNS, available, layer_page
 
     _imported(settings)
-    assert ID_COLUMNS["actors"] == "id" and "actors" in available(settings.store_path)
-    page = layer_page(settings.store_path, "actors", {})
+    assert ID_COLUMNS["actors"] == "id" and "actors" in available(settings.store_location)
+    page = layer_page(settings.store_location, "actors", {})
     assert page.matched == 2 and all(f["id"].startswith("acteur:") for f in page.features)
     assert not set(PRIVATE_COLUMNS) & set(page.features[0]["properties"])
 
@@ -495,13 +495,13 @@ def test_harvest_and_build_keep_the_actors(settings):
     from inclusion_map.territory.build import run_build
 
     _imported(settings)
-    path = actors_path(settings.store_path)
+    path = actors_path(settings.store_location)
     before = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
     layer = pyogrio.read_dataframe(settings.store_path, layer=LAYER)
     run_harvest(settings)
     run_build(settings)
     assert (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns) == before
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     assert store.has("venues") and store.has(LAYER)
     after = pyogrio.read_dataframe(settings.store_path, layer=LAYER)
     assert sorted(after["id"]) == sorted(layer["id"])

@@ -18,7 +18,8 @@ import pytest
 
 from inclusion_map.actors.publish import LAYER
 from inclusion_map.actors.store import ActorStore, actors_path
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.locations import side_db
+from inclusion_map.stores import open_store
 from inclusion_map.web import create_app
 from inclusion_map.web.actors_organiser import venue_networks
 from inclusion_map.web.auth import OrganiserStore
@@ -43,7 +44,7 @@ def settings(built, tmp_path, testdata):
 
 @pytest.fixture
 def client(settings):
-    OrganiserStore(settings.store_path.with_name("organisers.sqlite")).add_account("claire", PASSWORD)
+    OrganiserStore(side_db(settings.store_location, "organisers")).add_account("claire", PASSWORD)
     app = create_app(settings)
     app.config["TESTING"] = True
     return app.test_client()
@@ -63,16 +64,16 @@ def token(client, path="/organisateurs/acteurs/import") -> str:
 
 
 def actors(settings) -> list[dict]:
-    return ActorStore(actors_path(settings.store_path)).all()
+    return ActorStore(actors_path(settings.store_location)).all()
 
 
 def published(settings) -> list[str]:
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     return sorted(store.read(LAYER)["nom"]) if store.has(LAYER) else []
 
 
 def log(settings) -> list[tuple[str, str, str]]:
-    rows = OrganiserStore(settings.store_path.with_name("organisers.sqlite")).actions(200)
+    rows = OrganiserStore(side_db(settings.store_location, "organisers")).actions(200)
     return [(r["action"], r["target"], r["detail"]) for r in rows]
 
 
@@ -212,7 +213,7 @@ def test_edit_then_remove(organiser, settings):
     changed = organiser.post(edit, data={"csrf": token(organiser, edit), **data, "telephone": "01 99 00 30 02",
                                          "extra_niveau": ["B2"]})  # fmt: skip
     assert changed.status_code == 302 and "fait=modification" in changed.location
-    after = ActorStore(actors_path(settings.store_path)).get(actor["id"])
+    after = ActorStore(actors_path(settings.store_location)).get(actor["id"])
     assert after["telephone"] == "+33199003002" and after["extra"].startswith('{"niveau": ["B2"]')
     assert after["source"] == "saisie" and after["geocode_precision"] == "équipe"
     assert ("actor-updated", actor["id"], "extra, telephone") in log(settings)
@@ -266,7 +267,7 @@ def test_import_preview_writes_nothing_and_confirm_writes_in_one_go(organiser, s
     result = organiser.post(confirm, data={"csrf": token(organiser), "jeton": jeton})
     assert result.status_code == 200
     assert "4 ajout(s) 0 modification(s) 0 inchangé(s) 1 rejet(s)" in text_of(result)
-    history = ActorStore(actors_path(settings.store_path)).history()
+    history = ActorStore(actors_path(settings.store_location)).history()
     assert len(history) == 4 and len({h["at"] for h in history}) == 1  # one transaction, one moment
     assert {h["note"] for h in history} == {f"import {FIXTURE.name}"}
     assert published(settings) == ["Atelier de français fictif de Choisy", "Point-justice fictif de Vitry"]
@@ -287,7 +288,7 @@ def test_import_of_a_change_shows_old_and_new(organiser, settings):
     assert "0 ajout(s) 1 modification(s)" in text
     assert "Horaires : Tu,Th 14:00-16:00 → Tu 14:00-16:00" in text
     assert "Langues parlées : français → —" in text  # an empty cell clears the value
-    assert ActorStore(actors_path(settings.store_path)).get(workshop["id"])["horaires"] == "Tu,Th 14:00-16:00"
+    assert ActorStore(actors_path(settings.store_location)).get(workshop["id"])["horaires"] == "Tu,Th 14:00-16:00"
 
 
 def test_a_file_that_cannot_be_read_is_refused_in_the_pages_language(organiser, settings):
@@ -314,7 +315,7 @@ def test_template_download(organiser):
 
 def test_network_counts_partners_and_contacts(organiser, settings):
     imported(organiser)
-    venues = get_index(settings.store_path).records
+    venues = get_index(settings.store_location).records
     france_services = sum("france_services" in venue_networks(v, settings) for v in venues)
     aidants = sum("aidants_connect" in venue_networks(v, settings) for v in venues)
     assert france_services > 0 and aidants > 0

@@ -21,7 +21,7 @@ import pytest
 
 from inclusion_map.actors.importing import preview, read_upload
 from inclusion_map.actors.publish import open_actor_store
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.web import actors_public, create_app
 from inclusion_map.web.i18n import TEXTS
 from inclusion_map.web.texts import actors_public as texts
@@ -64,7 +64,7 @@ def fixed_clock(monkeypatch):
 
 @pytest.fixture(scope="module")
 def ids(built) -> dict[str, str]:
-    layer = GeoPackageStore(built.store_path).read("actors")
+    layer = open_store(built.store_location).read("actors")
     return dict(zip(layer["nom"], layer["id"], strict=True))
 
 

@@ -37,7 +37,7 @@ def test_geocoding_is_cached_and_threshold_applied(make_settings, data_server):
 
 def test_geocoder_unreachable_falls_back(make_settings, tmp_path):
     """Geocoder down: other sources' points for the same address, then the commune centre."""
-    from inclusion_map.store import GeoPackageStore
+    from inclusion_map.stores import open_store
 
     settings = make_settings(sources=["france_services", "aidants_connect"])
     path = settings.root / "config.yaml"
@@ -47,6 +47,6 @@ def test_geocoder_unreachable_falls_back(make_settings, tmp_path):
     settings = load_settings(path)
     report = run_harvest(settings)
     assert any("geocoder unreachable" in m for s in report.sources for m in s.messages)
-    ac = GeoPackageStore(settings.store_path).read("source_aidants_connect")
+    ac = open_store(settings.store_location).read("source_aidants_connect")
     assert set(ac["geocode_precision"]) <= {"adresse d'une autre source", "commune"}
     assert (ac["geocode_precision"] == "commune").any()

@@ -35,7 +35,8 @@ waitress = pytest.importorskip("waitress", reason="the browser tests serve the a
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from inclusion_map.store import GeoPackageStore  # noqa: E402
+from inclusion_map.locations import side_db  # noqa: E402
+from inclusion_map.stores import open_store  # noqa: E402
 from inclusion_map.web import create_app  # noqa: E402
 from inclusion_map.web.reports_store import ReportStore  # noqa: E402
 from tests.conftest import harvested_and_built  # noqa: E402
@@ -82,7 +83,7 @@ def site(tmp_path_factory, testdata):
     folder = tmp_path_factory.mktemp("browser")
     # The session's harvested and built store, copied (each module that uses this site has its own).
     settings = harvested_and_built(folder, testdata)
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     venues = store.read("venues")
     vitry = venues[venues["code_insee"] == "94081"].sort_values("id")
     assert len(vitry), "the real data holds venues in Vitry-sur-Seine"
@@ -380,7 +381,7 @@ def test_send_an_error_report_and_find_it_stored(page, site):
     expect(notice).to_be_visible()
     number = int(re.search(r"numéro (\d+)", notice.inner_text()).group(1))
     assert query(page.url)["merci"] == [str(number)]
-    stored = {r["id"]: r for r in ReportStore(site["settings"].store_path.with_name("reports.sqlite")).list()}
+    stored = {r["id"]: r for r in ReportStore(side_db(site["settings"].store_location, "reports")).list()}
     assert number in stored, stored
     row = stored[number]
     assert (row["venue_id"], row["kind"], row["message"], row["contact"], row["lang"]) == (
@@ -394,7 +395,7 @@ def test_send_an_error_report_and_find_it_stored(page, site):
 
 def test_a_report_without_message_is_stopped_by_the_browser(page, site):
     page.goto(f"/lieu/{site['hostile_id']}")
-    store = ReportStore(site["settings"].store_path.with_name("reports.sqlite"))
+    store = ReportStore(side_db(site["settings"].store_location, "reports"))
     before = len(store.list())
     page.get_by_role("button", name="Envoyer").click()
     assert page.evaluate("document.querySelector('#message').validity.valueMissing")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from inclusion_map.locations import side_db
 from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
     FIGURES,
     PHONE,
@@ -43,7 +44,7 @@ def site(tmp_path_factory, testdata):
     from tests.conftest import harvested_and_built
 
     settings = harvested_and_built(tmp_path_factory.mktemp("browser-actors"), testdata)
-    OrganiserStore(settings.store_path.with_name("organisers.sqlite")).add_account("yasmine", PASSWORD)
+    OrganiserStore(side_db(settings.store_location, "organisers")).add_account("yasmine", PASSWORD)
     server = waitress.create_server(create_app(settings), host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="waitress-actors-organiser", daemon=True)
     thread.start()

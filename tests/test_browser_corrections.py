@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from inclusion_map.locations import side_db
 from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
     PHONE,
     VITRY,
@@ -33,7 +34,7 @@ PASSWORD = "organiser password 43"  # a test account in the module's temporary s
 def account(site):
     from inclusion_map.web.auth import OrganiserStore
 
-    OrganiserStore(site["settings"].store_path.with_name("organisers.sqlite")).add_account("lea", PASSWORD)
+    OrganiserStore(side_db(site["settings"].store_location, "organisers")).add_account("lea", PASSWORD)
 
 
 def log_in(page) -> None:
@@ -60,7 +61,7 @@ def venue_ids(site, count: int) -> list[str]:
     """Real venues of the territory, those with hours first (not the one whose name holds HTML)."""
     from inclusion_map.web.venue_index import get_index
 
-    records = get_index(site["settings"].store_path).records
+    records = get_index(site["settings"].store_location).records
     found = sorted((not r.get("horaires"), r["id"]) for r in records if r["id"] != site["hostile_id"])
     assert len(found) >= count, found
     return [venue_id for _, venue_id in found[:count]]

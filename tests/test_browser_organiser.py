@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from inclusion_map.locations import side_db
 from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
     PHONE,
     browser,
@@ -33,7 +34,7 @@ def analysed(site):
 
     settings = site["settings"]
     run_gaps(settings)
-    OrganiserStore(settings.store_path.with_name("organisers.sqlite")).add_account("nadia", PASSWORD)
+    OrganiserStore(side_db(settings.store_location, "organisers")).add_account("nadia", PASSWORD)
 
 
 def test_gap_map_loads_layers_and_sorts(page):

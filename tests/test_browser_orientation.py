@@ -222,7 +222,7 @@ def test_a_refused_position_says_what_to_do(new_context):
 
 def test_five_places_print_on_one_a4_page(new_context, site):
     """The most places the sheet holds, chosen with the longest weeks of hours: still one page."""
-    index = get_index(site["settings"].store_path)
+    index = get_index(site["settings"].store_location)
     url = "/orientation/lieux?" + urlencode({"besoin": "autre", "q": VITRY, "rayon": "20"})
     page = new_context().new_page()
     page.goto(url)

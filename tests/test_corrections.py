@@ -24,7 +24,8 @@ from inclusion_map import corrections as corr
 from inclusion_map.corrections_store import CorrectionStore, corrections_path, harvested_layer, reapply
 from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.hours import osm_to_week, week_to_osm
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.locations import side_db
+from inclusion_map.stores import open_store
 from inclusion_map.web import create_app
 from inclusion_map.web.auth import OrganiserStore
 from inclusion_map.web.corrections_view import week_from_form
@@ -50,12 +51,12 @@ def settings(built, tmp_path, testdata):
 
 @pytest.fixture
 def venues(settings):
-    return GeoPackageStore(settings.store_path).read("venues")
+    return open_store(settings.store_location).read("venues")
 
 
 @pytest.fixture
 def app(settings):
-    OrganiserStore(settings.store_path.with_name("organisers.sqlite")).add_account("claire", PASSWORD)
+    OrganiserStore(side_db(settings.store_location, "organisers")).add_account("claire", PASSWORD)
     app = create_app(settings)
     app.config["TESTING"] = True
     return app
@@ -129,7 +130,7 @@ def vitry_venue(client_or_settings) -> dict:
     from inclusion_map.web.venue_index import get_index
 
     settings = client_or_settings
-    records = get_index(settings.store_path).records
+    records = get_index(settings.store_location).records
     found = [r for r in records if r["code_insee"] == VITRY and r.get("horaires")]
     return sorted(found, key=lambda r: r["id"])[0]
 
@@ -139,7 +140,7 @@ def notes(html: str) -> list[str]:
 
 
 def actions(settings) -> list[dict]:
-    return OrganiserStore(settings.store_path.with_name("organisers.sqlite")).actions(100)
+    return OrganiserStore(side_db(settings.store_location, "organisers")).actions(100)
 
 
 # --- the pure function on the real layer ----------------------------------------------------------
@@ -230,26 +231,26 @@ def test_corrections_survive_a_new_harvest(settings, venues):
     """The correction is saved apart from harvested data; a new harvest rewrites ``venues`` from the
     sources, and the corrections are laid over that freshly harvested layer again."""
     row = venues.sort_values("id").iloc[0]
-    store = CorrectionStore(corrections_path(settings.store_path))
+    store = CorrectionStore(corrections_path(settings.store_location))
     store.add_correction(row["id"], "telephone", "+33145678910", corr.field_text(row, "telephone"), "claire")
     store.add_closure(venues.sort_values("id").iloc[1]["id"], "Fermé (SYNTHETIC)", "claire")
-    assert reapply(settings.store_path).base == corr.HARVESTED_LAYER  # the harvest kept its merged layer
-    layers = GeoPackageStore(settings.store_path)
+    assert reapply(settings.store_location).base == corr.HARVESTED_LAYER  # the harvest kept its merged layer
+    layers = open_store(settings.store_location)
     assert layers.has(corr.HARVESTED_LAYER) and len(layers.read("venues")) == len(venues) - 1
     report = run_harvest(settings)  # the sources again: the pipeline lays the corrections over them
     assert report.corrections == {"conflicts": 0, "closed": 1, "unmatched": 0}
-    layers = GeoPackageStore(settings.store_path)
+    layers = open_store(settings.store_location)
     fresh, harvested = layers.read("venues").set_index("id"), layers.read(corr.HARVESTED_LAYER).set_index("id")
     assert harvested.loc[row["id"], "telephone"] != "+33145678910"  # the source's value, kept apart
     assert fresh.loc[row["id"], "telephone"] == "+33145678910" and len(fresh) == len(harvested) - 1
     # The web's re-application after that harvest starts from the harvested layer, not from `venues`.
     base, _, layer = harvested_layer(layers)
     assert layer == corr.HARVESTED_LAYER and len(base) == len(harvested)
-    reapply(settings.store_path)
-    again = GeoPackageStore(settings.store_path).read("venues").set_index("id")
+    reapply(settings.store_location)
+    again = open_store(settings.store_location).read("venues").set_index("id")
     assert again.loc[row["id"], "telephone"] == "+33145678910" and len(again) == len(harvested) - 1
-    reapply(settings.store_path)  # applying twice changes nothing: it starts from harvested values
-    twice = GeoPackageStore(settings.store_path).read("venues").set_index("id")
+    reapply(settings.store_location)  # applying twice changes nothing: it starts from harvested values
+    twice = open_store(settings.store_location).read("venues").set_index("id")
     entries = [json.loads(frame.loc[row["id"], "provenance"]) for frame in (again, twice)]
     assert len(entries[0]) == len(entries[1])
     assert twice.loc[row["id"], "corrections"] == again.loc[row["id"], "corrections"]
@@ -257,27 +258,27 @@ def test_corrections_survive_a_new_harvest(settings, venues):
     closed_id = venues.sort_values("id").iloc[1]["id"]
     from inclusion_map import venue_ids
 
-    assert venue_ids.by_id(venue_ids.load(GeoPackageStore(settings.store_path)))[closed_id]["status"] == "closed"
+    assert venue_ids.by_id(venue_ids.load(open_store(settings.store_location)))[closed_id]["status"] == "closed"
 
 
 def test_reapplying_after_a_harvest_that_applied_them_starts_from_its_harvested_layer(settings, venues):
     """The harvest pipeline writes the merged layer as ``venues_harvested`` and the corrected one as
     ``venues`` (what the lead wires): the web's re-application then starts from the former."""
     row = venues.sort_values("id").iloc[0]
-    store = CorrectionStore(corrections_path(settings.store_path))
+    store = CorrectionStore(corrections_path(settings.store_location))
     store.add_correction(row["id"], "telephone", "+33145678910", corr.field_text(row, "telephone"), "claire")
-    gpkg = GeoPackageStore(settings.store_path)
+    gpkg = open_store(settings.store_location)
     meta = gpkg.info("venues")
     with gpkg.transaction() as tx:  # as the pipeline does, in the harvest's one transaction
         tx.write(corr.HARVESTED_LAYER, venues, meta)
         tx.write("venues", corr.apply_corrections(venues, store.load()).venues, meta)
-    base, _, layer = harvested_layer(GeoPackageStore(settings.store_path))
+    base, _, layer = harvested_layer(open_store(settings.store_location))
     assert layer == corr.HARVESTED_LAYER
     harvested = base.set_index("id").loc[row["id"]]
     assert corr.field_text(harvested, "telephone") == corr.field_text(row, "telephone")
     store.withdraw(store.active_for(row["id"])[0]["id"], "claire")
-    reapply(settings.store_path)  # the source's value comes back: it was kept apart
-    again = GeoPackageStore(settings.store_path).read("venues").set_index("id")
+    reapply(settings.store_location)  # the source's value comes back: it was kept apart
+    again = open_store(settings.store_location).read("venues").set_index("id")
     assert corr.field_text(again.loc[row["id"]], "telephone") == corr.field_text(row, "telephone")
 
 
@@ -350,8 +351,8 @@ def test_every_write_is_refused_without_login_or_csrf(client, settings):
     for path, data in write_routes(venue["id"]).items():
         assert client.post(path, data={"csrf": "forged", **data}).status_code == 400, path
         assert client.post(path, data=data).status_code == 400, path  # no token at all
-    assert not corrections_path(settings.store_path).exists() or not CorrectionStore(
-        corrections_path(settings.store_path)).load()
+    assert not corrections_path(settings.store_location).exists() or not CorrectionStore(
+        corrections_path(settings.store_location)).load()
 
 
 def test_correct_phone_and_hours_with_the_week_editor(organiser, settings):
@@ -390,7 +391,7 @@ def test_correct_phone_and_hours_with_the_week_editor(organiser, settings):
     sidecar = organiser.get("/exports/venues.csv.meta.json").get_json()
     assert sidecar["corrections"]["venues_corrected"] == 1
     # Stored apart, logged, and the same venue can be corrected again from what it now shows.
-    stored = CorrectionStore(corrections_path(settings.store_path)).history(venue["id"])
+    stored = CorrectionStore(corrections_path(settings.store_location)).history(venue["id"])
     assert {r["field"] for r in stored} == {"telephone", "horaires"}
     assert all(r["who"] == "claire" for r in stored)
     assert next(r for r in stored if r["field"] == "telephone")["harvested"] == venue["telephone"]
@@ -405,7 +406,7 @@ def test_correct_hours_with_the_osm_text_and_refuse_both_at_once(organiser, sett
     form = form_of(organiser, path, "/corriger")
     form["horaires"] = "Mo-Fr 10:00-12:00; PH off"
     assert organiser.post(path, data=form).status_code == 302
-    stored = GeoPackageStore(settings.store_path).read("venues").set_index("id")
+    stored = open_store(settings.store_location).read("venues").set_index("id")
     assert stored.loc[venue["id"], "horaires"] == "Mo-Fr 10:00-12:00; PH off"
     form = form_of(organiser, path, "/corriger")
     assert 'ne tiennent pas dans la grille' in organiser.get(path).get_data(as_text=True)
@@ -431,7 +432,7 @@ def test_invalid_input_is_a_400_that_keeps_what_was_typed(organiser, settings):
         assert 'value="www.exemple-typed.fr"' in html
         assert 'value="17:00"' in html and 'aria-invalid="true"' in html and 'role="alert"' in html
         assert f'<html lang="{lang}">' in html
-    assert not CorrectionStore(corrections_path(settings.store_path)).load()  # nothing saved
+    assert not CorrectionStore(corrections_path(settings.store_location)).load()  # nothing saved
 
 
 def test_correct_the_position_by_coordinates(organiser, settings):
@@ -455,7 +456,7 @@ def test_correct_the_position_by_address_with_the_geocoder(settings, geocoder_se
     settings = settings.with_overrides(geocoding={
         "enabled": True, "url": geocoder_server.url_for("/geocodage"),
         "cache": str(settings.store_path.with_name("geo.jsonl"))})  # fmt: skip
-    OrganiserStore(settings.store_path.with_name("organisers.sqlite")).add_account("claire", PASSWORD)
+    OrganiserStore(side_db(settings.store_location, "organisers")).add_account("claire", PASSWORD)
     app = create_app(settings)
     client = app.test_client()
     client.post("/connexion", data={"csrf": token(client, "/connexion"), "name": "claire",
@@ -497,7 +498,7 @@ def test_close_a_venue_and_open_it_again(organiser, settings):
     html = organiser.get("/qualite").get_data(as_text=True)
     assert "La permanence a cessé en novembre" in html and "Lieu marqué comme fermé" not in html
     assert any(a["action"] == "closure" for a in actions(settings))
-    closure = CorrectionStore(corrections_path(settings.store_path)).closures()[0]
+    closure = CorrectionStore(corrections_path(settings.store_location)).closures()[0]
     reopened = organiser.post(f"/qualite/fermetures/{closure['id']}/rouvrir", data={"csrf": token(organiser)})
     assert reopened.status_code == 302 and organiser.get(path).status_code == 200
 
@@ -537,7 +538,7 @@ def test_add_a_venue_no_source_knows(organiser, settings):
 
 def test_an_error_report_becomes_a_correction_in_one_step(organiser, settings):
     venue = vitry_venue(settings)
-    reports = ReportStore(settings.store_path.with_name("reports.sqlite"))
+    reports = ReportStore(side_db(settings.store_location, "reports"))
     message = "Le numéro a changé : 01 45 67 89 10 (SYNTHETIC)"
     number = reports.add(venue["id"], venue["nom"], "contact", message, "", "fr", "k")
     html = organiser.get("/qualite").get_data(as_text=True)
@@ -550,7 +551,7 @@ def test_an_error_report_becomes_a_correction_in_one_step(organiser, settings):
     form["telephone"] = "01 45 67 89 10"
     assert organiser.post(f"/qualite/lieu/{venue['id']}/corriger", data=form).status_code == 302
     assert reports.get(number)["status"] == "corrigé"
-    stored = CorrectionStore(corrections_path(settings.store_path)).history(venue["id"])[0]
+    stored = CorrectionStore(corrections_path(settings.store_location)).history(venue["id"])[0]
     assert stored["report_id"] == number and stored["note"] == f"Signalement n° {number}"
     logged = actions(settings)
     assert any(a["action"] == "report-status" and a["target"] == str(number) and a["detail"] == "corrigé"
@@ -559,12 +560,12 @@ def test_an_error_report_becomes_a_correction_in_one_step(organiser, settings):
 
 def test_conflicts_are_listed_and_decided(organiser, settings):
     venue = vitry_venue(settings)
-    store = CorrectionStore(corrections_path(settings.store_path))
+    store = CorrectionStore(corrections_path(settings.store_location))
     # SYNTHETIC: the harvested value recorded then differs from the store's: the source changed since.
     first = store.add_correction(venue["id"], "telephone", "+33145678910", "+33100000000", "claire")
     second = store.add_correction(venue["id"], "courriels", "accueil@example.org", "old@example.org",
                                   "claire")  # fmt: skip
-    reapply(settings.store_path)
+    reapply(settings.store_location)
     html = organiser.get("/qualite").get_data(as_text=True)
     assert "Conflits à trancher (2)" in html and "+33100000000" in html
     keep = organiser.post(f"/qualite/conflits/{first}", data={"csrf": token(organiser), "decision": "garder"})
@@ -602,9 +603,9 @@ def test_completeness_indicator_sorted_and_per_commune(client, organiser, settin
 def test_corrections_file_is_private(settings):
     old = os.umask(0o022)
     try:
-        CorrectionStore(corrections_path(settings.store_path)).add_closure("x", "Fermé (SYNTHETIC)", "claire")
+        CorrectionStore(corrections_path(settings.store_location)).add_closure("x", "Fermé (SYNTHETIC)", "claire")
     finally:
         os.umask(old)
-    path = corrections_path(settings.store_path)
+    path = corrections_path(settings.store_location)
     assert path.name == "corrections.sqlite" and path.parent == settings.store_path.parent
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

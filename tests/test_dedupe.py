@@ -11,7 +11,7 @@ import pytest
 from inclusion_map.config import Dedupe, load_settings
 from inclusion_map.dedupe import deduplicate, load_decisions
 from inclusion_map.harvest.pipeline import COLUMNS
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 
 ROOT = os.path.dirname(os.path.dirname(__file__))
 
@@ -113,7 +113,7 @@ def test_known_duplicates_are_merged_in_the_territory(make_settings):
 
     settings = make_settings()
     run_harvest(settings)
-    venues = GeoPackageStore(settings.store_path).read("venues")
+    venues = open_store(settings.store_location).read("venues")
     groups = [set(ids.split("|")) for ids in venues["source_ids"]]
 
     def together(*ids):

@@ -24,6 +24,7 @@ import pytest
 from inclusion_map.config import Dedupe
 from inclusion_map.harvest.pipeline import COLUMNS, run_harvest
 from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from tests.conftest import FIXTURES, ROOT, mirror_settings
 
 LABELS = FIXTURES / "dedupe_pairs_ept.csv"
@@ -79,7 +80,7 @@ def baseline_recall(records: pd.DataFrame, pairs: pd.DataFrame) -> tuple[float, 
 
 
 def test_merge_never_joins_two_places_and_finds_the_duplicates(harvested):
-    store = GeoPackageStore(harvested.store_path)
+    store = open_store(harvested.store_location)
     records, pairs = source_records(store), labels()
     unknown = (set(pairs["id_a"]) | set(pairs["id_b"])) - set(records["id"])
     assert not unknown, f"labelled ids not in the harvested store: {sorted(unknown)}"
@@ -100,7 +101,7 @@ def test_merge_never_joins_two_places_and_finds_the_duplicates(harvested):
 def test_a_stray_point_is_flagged_and_does_not_move_the_venue(harvested):
     """La Mine (Arcueil, 94110) is listed twice by the CnFS export, once with a point 1.4 km off
     in Gentilly: one venue, in Arcueil, the conflict said in the review file and the provenance."""
-    venues = GeoPackageStore(harvested.store_path).read("venues")
+    venues = open_store(harvested.store_location).read("venues")
     mine = venues[venues["source_ids"].str.contains("62bc666e8dd70306dc40c141")]
     assert len(mine) == 1
     venue = mine.iloc[0]

@@ -81,15 +81,15 @@ def test_unknown_source_and_format_are_clear_errors(harvested_config):
 
 
 def test_harvest_one_source_keeps_the_others(harvested_config):
-    from inclusion_map.store import GeoPackageStore
+    from inclusion_map.stores import open_store
 
     settings, config, _ = harvested_config
-    before = GeoPackageStore(settings.store_path).read("venues")
+    before = open_store(settings.store_location).read("venues")
     result = CliRunner().invoke(main, ["harvest", "--source", "france_services", "--config", str(config)])
     assert result.exit_code == 0, result.output
-    after = GeoPackageStore(settings.store_path).read("venues")
+    after = open_store(settings.store_location).read("venues")
     assert sorted(after["id"]) == sorted(before["id"])
-    history = GeoPackageStore(settings.store_path).history()
+    history = open_store(settings.store_location).history()
     assert [s["source"] for s in history[0]["sources"]] == ["france_services"]
     assert history[0]["sources"][0]["changed"] == 0 and history[0]["sources"][0]["added"] == 0
 
@@ -109,9 +109,9 @@ def test_mirror_folder_reads_files_in_place(make_settings, testdata, tmp_path):
     assert "| france_services | ok | ARCHIVE of 2022-12 (records 2022-12-01…2022-12-01) |" in report
     # A plain harvest refreshes every layer the pages read: territory layers and gap analysis.
     from inclusion_map.config import load_settings
-    from inclusion_map.store import GeoPackageStore
+    from inclusion_map.stores import open_store
 
-    store = GeoPackageStore(load_settings(config).store_path)
+    store = open_store(load_settings(config).store_location)
     assert all(store.has(layer) for layer in ("venues", "communes", "gaps", "gap_grid"))
     assert "Gap analysis written" in result.output
 

@@ -11,7 +11,8 @@ from html import unescape
 
 import pytest
 
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.locations import side_db
+from inclusion_map.stores import open_store
 from inclusion_map.web.places import PLACE_NAMES
 
 TERRITORY = "Grand-Orly Seine Bièvre"
@@ -33,7 +34,7 @@ def cards(html: str) -> list[str]:
 
 
 def test_the_build_keeps_the_names_of_the_communes_around_the_territory(built):
-    names = GeoPackageStore(built.store_path).read(PLACE_NAMES)
+    names = open_store(built.store_location).read(PLACE_NAMES)
     assert len(names) > 34_000  # every current commune of the national list
     inside = names[names["in_territory"].astype(bool)]
     assert len(inside) == 24 and "Athis-Mons" in set(inside["nom"])
@@ -182,7 +183,7 @@ def test_a_report_form_with_mistakes_comes_back_with_the_text_kept(client, setti
     again = client.post(f"/lieu/{venue}/signaler{suffix}",
                         data={"csrf": fresh, "kind": "autre", "message": "Le lieu a déménagé rue Voltaire"})  # fmt: skip
     assert again.status_code == 302
-    stored = ReportStore(settings.store_path.with_name("reports.sqlite")).list()
+    stored = ReportStore(side_db(settings.store_location, "reports")).list()
     assert [r["message"] for r in stored] == ["Le lieu a déménagé rue Voltaire"]
 
 

@@ -20,7 +20,7 @@ import pytest
 from inclusion_map.freshness import month_text, period_text
 from inclusion_map.gaps.output import run_gaps
 from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.territory.build import run_build
 from inclusion_map.web import create_app
 from tests.conftest import mirror_settings
@@ -45,7 +45,7 @@ def text(response) -> str:
 
 
 def venues(settings):
-    return GeoPackageStore(settings.store_path).read("venues")
+    return open_store(settings.store_location).read("venues")
 
 
 def test_harvest_report_dates_sources_by_their_records(archived):
@@ -54,7 +54,7 @@ def test_harvest_report_dates_sources_by_their_records(archived):
     fs = by_name["france_services"]
     assert (fs.kind, fs.vintage, fs.date_from, fs.date_to) == ("archive", "2022-12", "2022-12-01", "2022-12-01")
     assert by_name["aidants_connect"].date_to == "2021-03-15"  # the export's constant date, not 2023
-    meta = GeoPackageStore(settings.store_path).info("venues")
+    meta = open_store(settings.store_location).info("venues")
     contributors = {s["name"] for s in meta["sources"]}
     assert contributors == {"france_services", "conseillers_numeriques", "data_inclusion", "aidants_connect"}
     failed = {s["name"]: s for s in meta["failed_sources"]}
@@ -71,7 +71,7 @@ def test_harvest_report_dates_sources_by_their_records(archived):
 
 def test_footer_says_how_old_the_data_is(archived):
     settings, _, client = archived
-    meta = GeoPackageStore(settings.store_path).info("venues")
+    meta = open_store(settings.store_location).info("venues")
     page = text(client.get("/"))
     first, last = month_text(meta["data_from"]), month_text(meta["data_to"])
     assert f"Les informations sur les lieux ont été mises à jour entre {first} et {last}." in page
@@ -112,7 +112,7 @@ def test_quality_page_shows_kind_and_dates_of_each_source(archived):
 
 def test_report_dates_by_records_and_lists_failed_sources_apart(archived):
     settings, _, client = archived
-    meta = GeoPackageStore(settings.store_path).info("venues")
+    meta = open_store(settings.store_location).info("venues")
     page = text(client.get("/rapport"))
     period = period_text(meta["data_from"], meta["data_to"], "fr")
     assert f"Fiches des lieux mises à jour {period} par leurs sources" in page
@@ -136,7 +136,7 @@ def test_every_export_metadata_says_archive_and_dates(archived, layer, fmt):
     assert response.status_code == 200, response.get_data(as_text=True)
     meta = response.get_json()
     data = meta["venue_data"]
-    stored = GeoPackageStore(settings.store_path).info("venues")
+    stored = open_store(settings.store_location).info("venues")
     assert (data["records_updated_from"], data["records_updated_to"]) == (stored["data_from"], stored["data_to"])
     assert data["archive_only"] is True
     assert {a["name"]: a["vintage"] for a in data["archives"]} == {

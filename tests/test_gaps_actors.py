@@ -14,7 +14,7 @@ import pytest
 
 from inclusion_map.errors import BadRequest, NotFound
 from inclusion_map.gaps.analysis import GapOptions, analyse
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.web import create_app
 from tests.conftest import harvested_and_built
 
@@ -41,7 +41,7 @@ def settings(tmp_path_factory, testdata):
     rows = [{k: v for k, v in a.items() if k not in ("lon", "lat")} for a in SYNTHETIC_ACTORS]
     layer = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy([a["lon"] for a in SYNTHETIC_ACTORS],
                                                                 [a["lat"] for a in SYNTHETIC_ACTORS]), crs=4326)  # fmt: skip
-    GeoPackageStore(settings.store_path).write("actors", layer, {"title": "SYNTHETIC actors for a test"})
+    open_store(settings.store_location).write("actors", layer, {"title": "SYNTHETIC actors for a test"})
     return settings
 
 

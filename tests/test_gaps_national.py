@@ -20,7 +20,7 @@ from inclusion_map.gaps.analysis import GapOptions, analyse
 from inclusion_map.gaps.demand import demand_points, load_zones
 from inclusion_map.gaps.grid import cell_area
 from inclusion_map.gaps.output import run_gaps
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from tests.conftest import ROOT, mirror_settings
 
 SIZE = 10_000.0  # metres
@@ -39,7 +39,7 @@ def national(tmp_path_factory, testdata):
     folder = tmp_path_factory.mktemp("national")
     settings = mirror_settings(folder, testdata).with_overrides(
         coverage={"reference_week": "2026-11-30", "grid_size_m": SIZE})
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     store.write("communes", _benchmark("gaps_national_benchmark").national_communes(testdata), {"title": "France"})
     store.write("venues", _benchmark("gaps_benchmark").national_venues(settings), {"title": "national venues"})
     return settings
@@ -68,7 +68,7 @@ def test_every_populated_commune_is_measured_and_ranked(result):
 
 
 def test_population_is_conserved_and_the_grid_covers_france(national, result):
-    store = GeoPackageStore(national.store_path)
+    store = open_store(national.store_location)
     zones, _ = load_zones(store)
     grid, pts = demand_points(zones, national)
     total = zones["population"].fillna(0).sum()
@@ -109,7 +109,7 @@ def test_too_large_for_the_memory_is_refused_before_it_starts(national):
     suggested = float(text.split("coverage.grid_size_m: ")[1].split()[0])
     assert suggested > 250
     # The suggested grid fits the same limit, and runs.
-    zones, _ = load_zones(GeoPackageStore(national.store_path))
+    zones, _ = load_zones(open_store(national.store_location))
     coarse = fine.with_overrides(coverage={"reference_week": "2026-11-30", "grid_size_m": suggested,
                                            "max_memory_gb": 2.0})  # fmt: skip
     assert capacity.estimate(zones.geometry.values, coarse.coverage).fits

@@ -17,7 +17,7 @@ from inclusion_map.errors import BadRequest, NotFound
 from inclusion_map.gaps.analysis import GapOptions, analyse
 from inclusion_map.gaps.demand import SERVICE_SLUGS
 from inclusion_map.gaps.output import run_gaps
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.territory.build import run_build
 from tests.conftest import ROOT, harvested_and_built, mirror_settings
 
@@ -76,7 +76,7 @@ def test_accessibility_redistributes_the_supply(baseline, built_store):
     from inclusion_map.gaps.measures import measure
 
     _, settings = built_store
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     zones, _ = load_zones(store)
     venues = load_venues(store, settings)
     add_supply(venues, settings)
@@ -91,7 +91,7 @@ def test_accessibility_redistributes_the_supply(baseline, built_store):
 def test_closing_a_venue_never_improves_anyone(baseline, built_store):
     _, settings = built_store
     first = baseline.zones.sort_values("rank").iloc[-1]["nearest_id"]
-    venues = GeoPackageStore(settings.store_path).read("venues").to_crs(2154).set_index("id")
+    venues = open_store(settings.store_location).read("venues").to_crs(2154).set_index("id")
     # Close that venue and any other at the same place (venues placed at their commune's centre).
     closed = tuple(venues.index[venues.distance(venues.geometry[first]) < 1])
     result = analyse(settings, GapOptions(close=closed))
@@ -134,7 +134,7 @@ def test_service_filter(built_store):
 
 def test_run_gaps_writes_layers_and_summary(settings):
     result, files = run_gaps(settings, GapOptions(suggest=2))
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     assert {"gaps", "gap_grid"} <= set(store.layers()) & set(load_catalogue())
     assert store.info("gaps")["zones_level"] == "commune" and len(store.info("gaps")["suggestions"]) == 2
     assert pyogrio.read_info(settings.store_path, layer="gap_grid")["features"] == len(result.grid)
@@ -152,16 +152,16 @@ def test_run_gaps_writes_layers_and_summary(settings):
 ])  # fmt: skip
 def test_bad_options_are_refused_and_nothing_is_written(settings, options, message):
     run_gaps(settings)
-    before = GeoPackageStore(settings.store_path).info("gaps")["built_at"]
+    before = open_store(settings.store_location).info("gaps")["built_at"]
     mtime = settings.store_path.stat().st_mtime_ns
     with pytest.raises(BadRequest, match=message):
         run_gaps(settings, options)
-    assert GeoPackageStore(settings.store_path).info("gaps")["built_at"] == before
+    assert open_store(settings.store_location).info("gaps")["built_at"] == before
     assert settings.store_path.stat().st_mtime_ns == mtime
 
 
 def test_empty_venue_layer_and_missing_layers(settings, tmp_path, testdata):
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     venues = store.read("venues")
     store.write("venues", venues.iloc[0:0], store.info("venues"))
     with pytest.raises(BadRequest, match="venue layer is empty"):
@@ -172,7 +172,7 @@ def test_empty_venue_layer_and_missing_layers(settings, tmp_path, testdata):
 
 
 def test_zone_with_zero_population_is_shown_not_ranked(settings):
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     communes = store.read("communes")
     communes.loc[communes["code"] == "94065", "population"] = 0
     store.write("communes", communes, store.info("communes"))
@@ -247,7 +247,7 @@ def test_iris_level_analysis(settings, tmp_path, testdata):
     assert "IRIS résidentiels (estimation)" in result.meta["population_basis"]
     assert (iris["population_basis"] == "population de la commune partagée entre ses IRIS résidentiels "
             "(estimation)").all()  # fmt: skip
-    athis = GeoPackageStore(with_iris.store_path).read("communes").set_index("code").at["91027", "population"]
+    athis = open_store(with_iris.store_location).read("communes").set_index("code").at["91027", "population"]
     assert iris["population"].sum() == pytest.approx(athis)  # shared by the 5 residential IRIS
     assert zones.at["910279999", "population"] == 0 and zones.at["910279999", "reason"].startswith("Population nulle")
     assert result.grid["population_est"].isna().all()

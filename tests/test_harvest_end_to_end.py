@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 
 EPT_CODES = {
     "91027", "91326", "91432", "91479", "91589", "91687", "94001", "94003", "94016", "94021", "94022",
@@ -30,7 +30,7 @@ def test_full_harvest_builds_the_territory_layer(make_settings):
     assert by_name["standard"].kept == 0  # the two samples are in PACA and Charente
     assert by_name["francilin"].fetched == 5 and by_name["francilin"].kept == 4  # one is in Paris
 
-    venues = GeoPackageStore(settings.store_path).read("venues")
+    venues = open_store(settings.store_location).read("venues")
     assert len(venues) == report.venues > 30
     assert set(venues["code_insee"]) <= EPT_CODES
     assert venues.crs.to_epsg() == 4326

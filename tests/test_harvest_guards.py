@@ -39,7 +39,8 @@ from werkzeug import Request, Response
 from inclusion_map.cli import main
 from inclusion_map.errors import StoreError
 from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.locations import side_db
+from inclusion_map.stores import open_store
 from tests.conftest import mirror_settings
 
 
@@ -75,10 +76,10 @@ def test_missing_contours_use_the_stored_ones_and_say_so(tmp_path, testdata):
     from inclusion_map.territory.build import run_build
 
     run_build(settings)
-    before = set(GeoPackageStore(settings.store_path).read("venues")["id"])
+    before = set(open_store(settings.store_location).read("venues")["id"])
     broken = mirror_without(testdata, tmp_path / "mirror", CONTOURS)
     report = run_harvest(settings.with_overrides(mirror=str(broken)))
-    after = set(GeoPackageStore(settings.store_path).read("venues")["id"])
+    after = set(open_store(settings.store_location).read("venues")["id"])
     assert first.venues == report.venues == len(before) and after == before
     assert any("used the commune contours already in the store" in w for w in report.warnings), report.warnings
     md = Path(report.files["markdown"]).read_text(encoding="utf-8")
@@ -88,12 +89,12 @@ def test_missing_contours_use_the_stored_ones_and_say_so(tmp_path, testdata):
 def test_without_any_contours_venues_keep_the_sources_insee_codes(tmp_path, testdata):
     reference = mirror_settings(tmp_path / "a", testdata)
     run_harvest(reference)
-    before = GeoPackageStore(reference.store_path).read("source_conseillers_numeriques")
+    before = open_store(reference.store_location).read("source_conseillers_numeriques")
     placed_by_source = set(before["id"])  # points given by the source (no INSEE code in this file)
     broken = mirror_without(testdata, tmp_path / "mirror", CONTOURS)
     settings = mirror_settings(tmp_path / "b", testdata).with_overrides(mirror=str(broken))
     report = run_harvest(settings)  # a first harvest: nothing in the store to fall back on
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     after = store.read("source_conseillers_numeriques")
     assert set(after["id"]) == placed_by_source  # placed by postcode and commune name, not dropped
     # By postcode, not by point: only a venue whose point lies over a border changes commune.
@@ -195,7 +196,7 @@ def test_a_second_harvest_refuses_while_one_runs(baseline):  # noqa: F811
     from inclusion_map.harvest.pipeline import harvest_lock
 
     settings = harvest_settings(baseline.server, baseline.tmp_path, baseline.urls)
-    with harvest_lock(settings.store_path):
+    with harvest_lock(settings.store_location):
         with pytest.raises(StoreError, match="another harvest is running on this store"):
             run_harvest(settings)
         result = CliRunner().invoke(main, ["harvest", "--no-build", "--config", str(settings.root / "config.yaml")])
@@ -208,7 +209,7 @@ def test_a_second_harvest_waits_when_asked(baseline):  # noqa: F811
 
     settings = harvest_settings(baseline.server, baseline.tmp_path, baseline.urls)
     settings = settings.with_overrides(harvest={**settings.harvest.model_dump(), "lock_wait_s": 30})
-    lock = harvest_lock(settings.store_path)
+    lock = harvest_lock(settings.store_location)
     lock.__enter__()
     threading.Timer(0.5, lock.__exit__, (None, None, None)).start()
     assert by_name(run_harvest(settings))[FS].status == "ok"
@@ -334,13 +335,13 @@ def test_the_quality_page_button_refuses_while_a_harvest_runs(baseline):  # noqa
     from inclusion_map.web.auth import OrganiserStore
 
     settings = harvest_settings(baseline.server, baseline.tmp_path, baseline.urls)
-    OrganiserStore(settings.store_path.with_name("organisers.sqlite")).add_account("claire", "correct horse battery")
+    OrganiserStore(side_db(settings.store_location, "organisers")).add_account("claire", "correct horse battery")
     client = create_app(settings).test_client()
     token = lambda path: re.search(r'name="csrf" value="([^"]+)"',  # noqa: E731
                                    client.get(path).get_data(as_text=True)).group(1)
     client.post("/connexion", data={"csrf": token("/connexion"), "name": "claire",
                                     "password": "correct horse battery", "next": "/qualite"})  # fmt: skip
-    with harvest_lock(settings.store_path):  # a harvest started from the command line
+    with harvest_lock(settings.store_location):  # a harvest started from the command line
         response = client.post("/qualite/moisson", data={"csrf": token("/qualite")})
     assert response.status_code == 400
     assert "a harvest is already running on this store (process" in response.get_data(as_text=True)

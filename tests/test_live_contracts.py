@@ -23,7 +23,7 @@ from werkzeug import Response
 from inclusion_map.cli import main
 from inclusion_map.config import load_settings
 from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 
 
 def live_settings(server, tmp_path, sources: dict, **changes):
@@ -79,7 +79,7 @@ def test_national_set_resolved_through_datagouv(data_server, tmp_path):
     assert src.origins[0]["url"].endswith("20261201-la-cartographie-nationale-lieux-de-mediation-numeriques-national.json")
     assert src.origins[0]["page"] == f"https://www.data.gouv.fr/fr/datasets/{ls.NATIONAL}/"
     assert (src.date_from, src.date_to) == ("2026-11-10", "2026-11-13")
-    venues = GeoPackageStore(settings.store_path).read("venues")
+    venues = open_store(settings.store_location).read("venues")
     row = venues.set_index("source_id").loc["lieu-1"]
     assert row["services"] == "Aide aux démarches administratives|Maîtrise des outils numériques du quotidien"
     assert row["dispositif_programmes_nationaux"] == "Conseillers numériques"
@@ -120,7 +120,7 @@ def test_unknown_dataset_fails_and_keeps_the_last_good_data(data_server, tmp_pat
     src = by_name(run_harvest(gone))["standard"]
     assert src.status == "failed" and "no dataset 'jeu-de-donnees-disparu'" in src.message
     assert src.previous_rows == 4
-    assert len(GeoPackageStore(settings.store_path).read("venues")) == 4
+    assert len(open_store(settings.store_location).read("venues")) == 4
 
 
 def test_discovery_harvests_the_datasets_of_the_schema_that_cover_the_territory(data_server, tmp_path):
@@ -147,7 +147,7 @@ def test_discovery_harvests_the_datasets_of_the_schema_that_cover_the_territory(
         "Lieux de médiation numérique sur le territoire National fournis par La Cartographie Nationale",
         "Hub du Val-de-Marne"]  # fmt: skip
     assert any("left out 'Ancien hub': archived" in m for m in src.messages)
-    layer = GeoPackageStore(settings.store_path).read("source_standard")
+    layer = open_store(settings.store_location).read("source_standard")
     hub_rows = layer[layer["upstream"] == "Hub du Val-de-Marne"]
     assert sorted(hub_rows["source_id"]) == ["6a000000--lieu-0", "6a000000--lieu-7"]
     # The Marseille dataset declares zones elsewhere: never downloaded.
@@ -164,7 +164,7 @@ def test_francilin_flat_records_of_2026(data_server, tmp_path):
                                                                                  "formats": ["json"]}]}})  # fmt: skip
     src = by_name(run_harvest(settings))["francilin"]
     assert (src.status, src.kept, src.rejected) == ("ok", 3, 0)
-    layer = GeoPackageStore(settings.store_path).read("source_francilin").set_index("source_id")
+    layer = open_store(settings.store_location).read("source_francilin").set_index("source_id")
     assert layer.loc["francilin-0", "services"] == "Aide aux démarches administratives|Loisirs et créations numériques"
     assert layer.loc["francilin-0", "horaires"] == "Tu-Sa 10:00-18:00"
     assert layer.loc["francilin-1", "telephone"] == "+33145000001"
@@ -191,7 +191,7 @@ def test_france_services_current_columns(data_server, tmp_path):
         "datasets": [{"resource": ls.FS_RESOURCE, "formats": ["csv"]}]}})
     src = by_name(run_harvest(settings))["france_services"]
     assert (src.status, src.kept) == ("ok", 3), src.message
-    layer = GeoPackageStore(settings.store_path).read("source_france_services").set_index("source_id")
+    layer = open_store(settings.store_location).read("source_france_services").set_index("source_id")
     assert layer.loc["900", "itinerance"] == "Fixe" and layer.loc["901", "itinerance"] == "Itinérant"
     assert layer.loc["901", "modalites_acces"] == "Téléphoner|Contacter par mail"
     assert layer.loc["900", "modalites_acces"] == "Se présenter"
@@ -222,7 +222,7 @@ def test_coop_array_programmes_and_advisers_as_published(data_server, tmp_path, 
     src = by_name(run_harvest(settings))["conseillers_numeriques"]
     assert (src.status, src.kind, src.kept) == ("ok", "live", 3)
     assert auth == ["Bearer client:secret"]  # one request: the API is not paged
-    layer = GeoPackageStore(settings.store_path).read("source_conseillers_numeriques").sort_values("source_id")
+    layer = open_store(settings.store_location).read("source_conseillers_numeriques").sort_values("source_id")
     assert layer["nb_aidants"].tolist() == [1, 2, 3]
     # Only the place that has one is labelled « Conseillers numériques ».
     assert layer["dispositif_programmes_nationaux"].fillna("").tolist() == ["Conseillers numériques", "", ""]
@@ -263,7 +263,7 @@ def test_live_data_in_the_store_beats_the_archive(data_server, tmp_path, monkeyp
     run_harvest(settings)
     src = by_name(run_harvest(settings))["conseillers_numeriques"]
     assert src.status == "failed" and src.previous_rows == 3
-    layer = GeoPackageStore(settings.store_path).read("source_conseillers_numeriques")
+    layer = open_store(settings.store_location).read("source_conseillers_numeriques")
     assert set(layer["source_kind"]) == {"live"} and len(layer) == 3
 
 
@@ -291,7 +291,7 @@ def test_data_inclusion_v1_asked_per_departement(data_server, tmp_path, monkeypa
     assert all(t == ["numerique--acceder-a-des-services-en-ligne", "numerique--acceder-a-une-connexion-internet",
                      "numerique--acquerir-un-equipement", "numerique--maitriser-les-fondamentaux-du-numerique"]
                for path, _, t in seen if path.endswith("/services"))  # fmt: skip
-    layer = GeoPackageStore(settings.store_path).read("source_data_inclusion").set_index("source_id")
+    layer = open_store(settings.store_location).read("source_data_inclusion").set_index("source_id")
     assert sorted(layer.index) == ["dora--s1", "soliguide--s3"]  # v1 ids keep their one prefix
     assert layer.loc["dora--s1", "services"] == "Aide aux démarches administratives"
     assert layer.loc["dora--s1", "dispositif_programmes_nationaux"] == "France Services"
@@ -306,7 +306,7 @@ def test_aidants_connect_open_api_paged_then_geocoded(data_server, tmp_path):
         "urls": [data_server.url_for("/ac/api/organisations/") + "?format=json"]}})
     src = by_name(run_harvest(settings))["aidants_connect"]
     assert (src.status, src.fetched, src.kept, src.outside) == ("ok", 5, 4, 1), src.message
-    layer = GeoPackageStore(settings.store_path).read("source_aidants_connect")
+    layer = open_store(settings.store_location).read("source_aidants_connect")
     assert set(layer["geocode_precision"]) == {"adresse"}  # placed by the (synthetic) geocoder
     assert layer["date_maj"].tolist()[0].startswith("2026-0")
     assert set(layer["dispositif_programmes_nationaux"]) == {"Aidants Connect"}

@@ -12,7 +12,7 @@ import pytest
 from inclusion_map.gaps.analysis import GapOptions, analyse
 from inclusion_map.gaps.output import run_gaps
 from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.territory.build import run_build
 from tests.conftest import mirror_settings
 
@@ -49,7 +49,7 @@ def analysis(mixed):
 
 def test_build_holds_215_iris_in_18_communes_and_6_communes(mixed, testdata):
     settings, report = mixed
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     iris = store.read("iris").set_index("code_iris")
     communes = store.read("communes").set_index("code")
     assert len(communes) == 24  # the commune layer stays complete
@@ -72,7 +72,7 @@ def test_build_holds_215_iris_in_18_communes_and_6_communes(mixed, testdata):
 
 def test_iris_population_scaled_to_the_legal_population(mixed, testdata):
     settings, _ = mixed
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     iris = store.read("iris").set_index("code_iris")
     communes = store.read("communes").set_index("code")
     sums = iris.groupby("insee_com")["population"].sum()
@@ -107,7 +107,7 @@ def test_gap_analysis_on_mixed_zones(analysis, mixed):
     assert bases[ADULTS_BASIS] > 200 and bases[
         "population de la commune, supposée répartie également sur sa surface (estimation)"] == 6
     assert ADULTS_BASIS in analysis.meta["population_basis"]
-    communes = GeoPackageStore(settings.store_path).read("communes").set_index("code")
+    communes = open_store(settings.store_location).read("communes").set_index("code")
     assert zones["population"].sum() == pytest.approx(communes["population"].sum())
     ranked = zones[zones["rank"].notna()]
     assert len(ranked) > 200 and ranked["gap_score"].notna().all()
@@ -131,7 +131,7 @@ def _point_only(analysis, zones) -> float:
 def test_written_layers_say_the_levels(mixed):
     settings, _ = mixed
     _, files = run_gaps(settings, GapOptions())
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     meta = store.info("gaps")
     assert meta["zones_level"] == "mixed" and meta["levels"]["commune"] == sorted(ESSONNE)
     zones = store.read("gaps")

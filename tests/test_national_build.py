@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.territory.build import run_build
 from tests.conftest import mirror_settings
 
@@ -56,7 +56,7 @@ def national(tmp_path_factory, testdata):
     folder = tmp_path_factory.mktemp("france")
     settings = national_settings(folder, testdata, {"kind": "france", "name": "France"})
     report = run_build(settings)
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     return settings, report, store
 
 
@@ -114,7 +114,7 @@ def test_a_missing_departement_file_leaves_its_communes_without_contour(tmp_path
     mirror = mirror_without(testdata, tmp_path, left_out="geo/communes-2018/communes-91.geojson")
     settings = national_settings(tmp_path, mirror, {"kind": "region", "code": "11", "name": "Île-de-France"})
     report = run_build(settings)
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     communes = store.read("communes").set_index("code")
     essonne = communes["departement"] == "91"
     assert essonne.sum() == 194 and len(communes) == 1266
@@ -153,7 +153,7 @@ def test_an_indicator_table_with_codes_of_another_cog_year(tmp_path, testdata):
     settings = national_settings(tmp_path, mirror, {"kind": "departement", "code": "91", "name": "Essonne"},
                                  fragility=fragility)  # fmt: skip
     report = run_build(settings)
-    communes = GeoPackageStore(settings.store_path).read("communes").set_index("code")
+    communes = open_store(settings.store_location).read("communes").set_index("code")
     counts = report.indicator_codes["synth"]
     assert counts == {"rows": len(old) + 2, "current": 1, "former_codes": len(old), "former_superseded": 0,
                       "communes_from_former": 1, "unknown": 1}  # fmt: skip

@@ -23,7 +23,7 @@ import pytest
 from inclusion_map.gaps.analysis import GapOptions
 from inclusion_map.gaps.output import run_gaps
 from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.territory.build import run_build
 from inclusion_map.web import create_app
 from tests.test_national_build import national_settings
@@ -78,7 +78,7 @@ def _get(client, url: str, status: int = 200, limit: int = PAGE_MAX):
 
 
 def _store(settings):
-    return GeoPackageStore(settings.store_path)
+    return open_store(settings.store_location)
 
 
 @pytest.fixture(params=["france", "rhone"])

@@ -49,7 +49,7 @@ def fixed_clock(monkeypatch):
 
 @pytest.fixture(scope="module")
 def index(built):
-    return get_index(built.store_path)
+    return get_index(built.store_location)
 
 
 def page(client, url: str, status: int = 200) -> str:
@@ -187,7 +187,7 @@ def test_too_many_kept_places_are_refused(client):
 
 # --- matching -----------------------------------------------------------------------------------
 def test_each_need_lists_the_places_that_meet_it(client, index, built):
-    vitry = gazette(built.store_path).search(VITRY)[0]  # the point the search is made around
+    vitry = gazette(built.store_location).search(VITRY)[0]  # the point the search is made around
     for need in orientation.NEEDS:
         html = page(client, results_url(besoin=need.key, q=VITRY, rayon="20"))
         ids = kept_ids(html)

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.venue_ids import Resolution
 from inclusion_map.web import create_app, i18n, moved
 from inclusion_map.web.view_helpers import split
@@ -104,7 +104,7 @@ def site(built, tmp_path_factory, testdata):
     settings = mirror_settings(folder, testdata)
     app = create_app(settings)
     app.config["TESTING"] = True
-    venues = GeoPackageStore(settings.store_path).read("venues")
+    venues = open_store(settings.store_location).read("venues")
     # Proper names of the data: they stay as they are, in every language (names of places need no
     # marking); longest first, so that a name is not cut by a shorter one inside it.
     names = set()

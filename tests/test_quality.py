@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from inclusion_map.harvest.pipeline import run_harvest
+from inclusion_map.locations import side_db
 from inclusion_map.web import create_app
 from inclusion_map.web.auth import OrganiserStore
 from inclusion_map.web.quality import pending_pairs
@@ -36,8 +37,8 @@ def settings(built, tmp_path, testdata):
 
 @pytest.fixture
 def client(settings):
-    OrganiserStore(settings.store_path.with_name("organisers.sqlite")).add_account("claire", PASSWORD)
-    ReportStore(settings.store_path.with_name("reports.sqlite")).add("v1", "Lieu", "horaires", "Fermé le lundi",
+    OrganiserStore(side_db(settings.store_location, "organisers")).add_account("claire", PASSWORD)
+    ReportStore(side_db(settings.store_location, "reports")).add("v1", "Lieu", "horaires", "Fermé le lundi",
                                                                        "claire@example.org", "fr", "k")  # fmt: skip
     app = create_app(settings)
     app.config["TESTING"] = True
@@ -72,7 +73,7 @@ def test_every_write_is_refused_without_login(client, settings):
         response = client.post(path, data={"csrf": csrf, **data})
         assert response.status_code == 401 and "réservée aux organisateurs" in response.get_data(as_text=True), path
     assert not settings.path(settings.dedupe.decisions_file).exists()
-    assert ReportStore(settings.store_path.with_name("reports.sqlite")).list()[0]["status"] == "nouveau"
+    assert ReportStore(side_db(settings.store_location, "reports")).list()[0]["status"] == "nouveau"
 
 
 def test_login_wrong_password_and_rate_limit(client):
@@ -111,10 +112,10 @@ def test_decisions_are_stored_logged_and_applied_at_the_next_harvest(client, set
 def test_report_status_change_is_logged(client, settings):
     login(client)
     assert client.post("/qualite/signalements/1", data={"csrf": token(client), "status": "corrigé"}).status_code == 302
-    assert ReportStore(settings.store_path.with_name("reports.sqlite")).list()[0]["status"] == "corrigé"
+    assert ReportStore(side_db(settings.store_location, "reports")).list()[0]["status"] == "corrigé"
     assert client.post("/qualite/signalements/1", data={"csrf": token(client), "status": "oublié"}).status_code == 400
     assert client.post("/qualite/signalements/99", data={"csrf": token(client), "status": "corrigé"}).status_code == 400
-    actions = OrganiserStore(settings.store_path.with_name("organisers.sqlite")).actions()
+    actions = OrganiserStore(side_db(settings.store_location, "organisers")).actions()
     assert any(a["who"] == "claire" and a["action"] == "report-status" and a["detail"] == "corrigé" for a in actions)
 
 

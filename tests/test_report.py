@@ -8,7 +8,6 @@ commune, missing layers)."""
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -21,7 +20,7 @@ import pyogrio
 import pytest
 
 from inclusion_map.gaps.output import run_gaps
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.web import create_app
 from inclusion_map.web.report import bp, static_fetcher
 from tests.conftest import at_once, harvested_and_built, mirror_settings
@@ -55,7 +54,7 @@ def client(built):
 
 @pytest.fixture(scope="module")
 def layers(built):
-    store = GeoPackageStore(built[1].store_path)
+    store = open_store(built[1].store_location)
     return {name: store.read(name) for name in ("communes", "venues", "gaps")}
 
 
@@ -261,8 +260,14 @@ class CountingRenders:
 @pytest.fixture
 def own_store(built, testdata, tmp_path):
     """A copy of the built store in its own folder (so its PDF cache starts empty), and its settings."""
+    settings = mirror_settings(tmp_path, testdata)
+    if isinstance(built[1].store_location, str):  # PostGIS: a new database made from the built one
+        import postgis
+
+        url = postgis.new_database(template=postgis.database_name(built[1].store_location))
+        return settings.with_overrides(store={**settings.store.model_dump(), "url": url})
     shutil.copy(built[1].store_path, tmp_path / "store.gpkg")
-    return mirror_settings(tmp_path, testdata)
+    return settings
 
 
 def test_pdf_is_rendered_once_then_served_from_its_file(own_store, monkeypatch):
@@ -303,8 +308,8 @@ def test_new_store_version_renders_again(own_store, monkeypatch):
     assert get_pdf(client, "/rapport.pdf?lang=en").status_code == 200 and len(renders.calls) == 1
     folder = own_store.store_path.parent / "cache" / "reports"
     old = list(folder.glob("*.pdf"))
-    stat = own_store.store_path.stat()
-    os.utime(own_store.store_path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a new harvest
+    store = open_store(own_store.store_location)
+    store.write("communes", store.read("communes"))  # a new build: a new store version
     assert client.get("/rapport.pdf?lang=en").status_code == 503
     assert get_pdf(client, "/rapport.pdf?lang=en").data == b"%PDF-1.7 fake 2" and len(renders.calls) == 2
     assert len(list(folder.glob("*.pdf"))) == 1 and not any(f.exists() for f in old)  # the old one is gone

@@ -61,7 +61,7 @@ def test_a_failed_or_skipped_run_says_why(tmp_path, testdata):
     page = create_app(settings).test_client().get("/qualite").get_data(as_text=True)
     assert "échouée" in page and "the server answered 502" in page
     ran = []
-    with harvest_lock(settings.store_path):
+    with harvest_lock(settings.store_location):
         skipped = schedule.run_once(settings, refresh=lambda s: ran.append(s))
     assert skipped["outcome"] == "skipped" and not ran and "another harvest is running" in skipped["error"]
 
@@ -84,3 +84,19 @@ def test_the_loop_waits_for_each_planned_time(tmp_path, testdata, monkeypatch):
     assert runs == [datetime(2026, 12, 2, 15, 0, tzinfo=PARIS), datetime(2026, 12, 3, 3, 30, tzinfo=PARIS)]
     assert planned == runs and max(slept) <= 60  # never asleep for more than a minute at once
     assert schedule.read_status(settings)["next_run"] == "2026-12-03T15:00:00+01:00"
+
+
+def test_with_postgis_two_machines_share_the_lock_and_the_outcome(tmp_path, testdata, postgis_url):
+    """Two machines (two local folders) on one PostGIS store: a harvest held by one makes the other's
+    scheduled run skip, and both /qualite pages show the same last outcome."""
+    first = mirror_settings(tmp_path / "one", testdata).with_overrides(store={"path": str(tmp_path / "one" / "s.gpkg"),
+                                                                               "url": postgis_url})  # fmt: skip
+    second = mirror_settings(tmp_path / "two", testdata).with_overrides(store={"path": str(tmp_path / "two" / "s.gpkg"),
+                                                                                "url": postgis_url})  # fmt: skip
+    ran = []
+    with harvest_lock(first.store_location):
+        skipped = schedule.run_once(second, refresh=lambda s: ran.append(s))
+    assert skipped["outcome"] == "skipped" and not ran and "another harvest is running" in skipped["error"]
+    assert schedule.read_status(first) == skipped and not (tmp_path / "two" / "schedule.json").exists()
+    page = create_app(first).test_client().get("/qualite").get_data(as_text=True)
+    assert "Actualisation planifiée" in page and "sautée : une autre moisson tournait" in page

@@ -26,7 +26,8 @@ import waitress
 import yaml
 from click.testing import CliRunner
 
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.locations import side_db
+from inclusion_map.stores import open_store
 from inclusion_map.web import auth, create_app
 from inclusion_map.web.auth import OrganiserStore
 from inclusion_map.web.reports_store import ReportStore
@@ -48,11 +49,11 @@ def settings(built, tmp_path, testdata):
 
 
 def organisers(settings) -> OrganiserStore:
-    return OrganiserStore(settings.store_path.with_name("organisers.sqlite"))
+    return OrganiserStore(side_db(settings.store_location, "organisers"))
 
 
 def reports(settings) -> ReportStore:
-    return ReportStore(settings.store_path.with_name("reports.sqlite"))
+    return ReportStore(side_db(settings.store_location, "reports"))
 
 
 def make_app(settings, **server):
@@ -243,7 +244,7 @@ def test_parallel_error_reports_stop_at_the_limit(app, settings):
     from inclusion_map.web.public import REPORTS_PER_HOUR
     from inclusion_map.web.venue_index import get_index
 
-    venue = get_index(settings.store_path).records[0]["id"]
+    venue = get_index(settings.store_location).records[0]["id"]
     with served(app) as url:
         csrf, cookies = form_and_cookie(f"{url}/lieu/{venue}")
         statuses = in_parallel(30, lambda: requests.post(
@@ -491,7 +492,7 @@ def test_venue_with_a_slash_in_its_id(settings):
 
     first = re.search(r'<a href="/lieu/([^"?]+)', make_app(settings).test_client().get("/?q=Orly").get_data(
         as_text=True)).group(1)  # fmt: skip
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     venues = store.read("venues")
     row = venues.index[venues["id"] == first][0]
     venues.loc[row, "id"] = SLASHED_ID

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from inclusion_map import venue_ids
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.locations import side_db
+from inclusion_map.stores import open_store
 from inclusion_map.web import create_app
 from inclusion_map.web.reports_store import ReportStore
 from tests.conftest import harvested_and_built, mirror_settings
@@ -95,7 +96,7 @@ def store_with_history(built, tmp_path, testdata):
     """A real store whose registry says: one old id merged into a real venue, one venue gone."""
     shutil.copy(built.store_path, tmp_path / "store.gpkg")
     settings = mirror_settings(tmp_path, testdata)
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     registry = venue_ids.load(store)
     live = store.read("venues")
     target = live[live["commune"] == "Orly"].iloc[0]
@@ -112,7 +113,7 @@ def store_with_history(built, tmp_path, testdata):
 
 
 def test_every_venue_of_a_real_harvest_has_a_registry_entry(built):
-    store = GeoPackageStore(built.store_path)
+    store = open_store(built.store_location)
     entries = venue_ids.by_id(venue_ids.load(store))
     assert all(entries[i]["status"] == "active" for i in store.read("venues")["id"])
 
@@ -149,5 +150,5 @@ def test_a_report_sent_from_an_old_address_follows_the_merge(store_with_history)
     response = client.post("/lieu/aidants_connect:ancien/signaler",
                            data={"csrf": csrf, "kind": "horaires", "message": "Fermé le lundi", "contact": ""})
     assert response.status_code == 302
-    reports = ReportStore(settings.store_path.with_name("reports.sqlite")).list(10)
+    reports = ReportStore(side_db(settings.store_location, "reports")).list(10)
     assert reports[0]["venue_id"] == target["id"]

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.territory.build import run_build
 from tests.test_territory_layers import IFN, fragility_config
 
@@ -25,7 +25,7 @@ def ifn_text(testdata) -> str:
 
 
 def read(settings, layer="communes"):
-    return GeoPackageStore(settings.store_path).read(layer).set_index("code")
+    return open_store(settings.store_location).read(layer).set_index("code")
 
 
 def test_renamed_column_keeps_the_previous_scores(make_settings, data_server, testdata):
@@ -107,7 +107,7 @@ def test_contours_missing_keep_previous_geometry_or_previous_layer(make_settings
     reference["commune_contours"] = {"url": missing}
     broken = make_settings(sources=[], reference=reference)
     report = run_build(broken)  # nothing valid and nothing before: the layer is not written
-    assert report.kept_previous == ["communes"] and "communes" not in GeoPackageStore(broken.store_path).layers()
+    assert report.kept_previous == ["communes"] and "communes" not in open_store(broken.store_location).layers()
 
     good = make_settings(sources=[])
     run_build(good)
@@ -145,7 +145,7 @@ def test_iris_contours_with_nothing_valid_keep_the_previous_iris_layer(make_sett
     settings = make_settings(sources=[], reference={**base, "iris_contours": {"url": data_server.url_for(
         "/synthetic/iris-ok.geojson")}}, fragility=fragility_config(data_server))  # fmt: skip
     run_build(settings)
-    assert len(GeoPackageStore(settings.store_path).read("iris")) == 6
+    assert len(open_store(settings.store_location).read("iris")) == 6
     settings = make_settings(sources=[], reference={**base, "iris_contours": {"url": data_server.url_for(
         "/synthetic/iris-bad.geojson")}}, fragility=fragility_config(data_server))  # fmt: skip
     report = run_build(settings)
@@ -153,7 +153,7 @@ def test_iris_contours_with_nothing_valid_keep_the_previous_iris_layer(make_sett
     assert status.status == "previous" and report.level == "mixed"  # Athis-Mons by IRIS, the others whole
     assert ("nope", "not a 9-character IRIS code") in set(zip(report.problems["code"], report.problems["reason"],
                                                                strict=True))  # fmt: skip
-    assert len(GeoPackageStore(settings.store_path).read("iris")) == 6
+    assert len(open_store(settings.store_location).read("iris")) == 6
 
 
 @pytest.mark.parametrize("method", ["base100", "decile_points", "scale_1_10"])

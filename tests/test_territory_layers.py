@@ -12,7 +12,7 @@ import shapely
 from click.testing import CliRunner
 
 from inclusion_map.catalogue import load_catalogue
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.territory.build import run_build
 
 EPT = "200058014"
@@ -41,7 +41,7 @@ def ifn_rows(testdata, commune: str) -> list[dict]:
 def built(make_settings, data_server):
     settings = make_settings(sources=[], fragility=fragility_config(data_server))
     report = run_build(settings)
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     return settings, report, store, store.read("communes").set_index("code")
 
 
@@ -109,7 +109,7 @@ def test_natural_breaks_and_computed_main(make_settings, data_server):
     settings = make_settings(sources=[], fragility=fragility_config(
         data_server, main="computed", method="scale_1_10", classes="natural_breaks", k=4))  # fmt: skip
     run_build(settings)
-    communes = GeoPackageStore(settings.store_path).read("communes").set_index("code")
+    communes = open_store(settings.store_location).read("communes").set_index("code")
     assert communes["fragility"].equals(communes["ifn_calc"])
     assert communes["fragility"].min() == pytest.approx(1) and communes["fragility"].max() == pytest.approx(10)
     assert set(communes["fragility_class"]) == {1, 2, 3, 4}
@@ -151,7 +151,7 @@ def test_iris_layer_from_synthetic_contours(make_settings, data_server, testdata
     settings = make_settings(sources=[], reference=reference, fragility=fragility_config(
         data_server, iris_population={"url": data_server.url_for("/synthetic/pop.csv")}))  # fmt: skip
     report = run_build(settings)
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     iris = store.read("iris").set_index("code_iris")
     # Only Athis-Mons has IRIS contours: the analysis mixes its IRIS with the 23 other communes.
     assert report.level == "mixed" and store.info("iris")["level"] == "iris"

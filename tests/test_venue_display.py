@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.stores import open_store
 from inclusion_map.web import create_app
 from tests.conftest import harvested_and_built, mirror_settings
 
@@ -33,7 +33,7 @@ def page(client, url: str) -> str:
 
 def test_commune_precision_venue_says_so_and_directions_use_the_address(client):
     settings, http = client
-    venues = GeoPackageStore(settings.store_path).read("venues")
+    venues = open_store(settings.store_location).read("venues")
     approx = venues[venues["geocode_precision"] == "commune"].iloc[0]
     html = page(http, f"/lieu/{approx['id']}")
     assert ("Sur la carte, ce lieu est au centre de la ville, pas à sa vraie place. Le lien « Itinéraire » "
@@ -48,7 +48,7 @@ def test_commune_precision_venue_says_so_and_directions_use_the_address(client):
 
 def test_cards_show_the_phone_or_how_to_reach_the_venue(client):
     settings, http = client
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     venues = store.read("venues")
     in_orly = venues[venues["commune"] == "Orly"].index[:3]
     # SYNTHETIC edits of three real venues: one with a phone, one with only a website, one with nothing.

@@ -10,7 +10,8 @@ from html import unescape
 import pytest
 
 from inclusion_map.harvest.pipeline import run_harvest
-from inclusion_map.store import GeoPackageStore
+from inclusion_map.locations import side_db
+from inclusion_map.stores import open_store
 from inclusion_map.web import create_app
 from inclusion_map.web.reports_store import ReportStore
 from tests.conftest import harvested_and_built, mirror_settings
@@ -143,7 +144,7 @@ def test_print_views(client):
 
 
 def test_names_from_open_data_stay_text(settings, client):
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     venues = store.read("venues")
     venues.loc[0, "nom"] = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     store.write("venues", venues, store.info("venues"))
@@ -165,7 +166,7 @@ def test_error_report_is_stored_and_protected(settings, client):
     assert sent.status_code == 302 and "merci=1" in sent.headers["Location"]
     thanks = client.get(sent.headers["Location"]).get_data(as_text=True)
     assert "Votre signalement est enregistré (numéro 1)" in thanks
-    stored = ReportStore(settings.store_path.with_name("reports.sqlite")).list()
+    stored = ReportStore(side_db(settings.store_location, "reports")).list()
     assert stored[0]["venue_id"] == venue and stored[0]["message"] == "Fermé le samedi <b>depuis</b> mars"
     # No token, a wrong token, a bad kind, a too long message: refused, nothing stored.
     for data in ({"kind": "horaires", "message": "abc"}, {"csrf": "x", "kind": "horaires", "message": "abc"},
@@ -174,13 +175,13 @@ def test_error_report_is_stored_and_protected(settings, client):
     # The spam trap: accepted silently, not stored.
     trap = client.post(f"/lieu/{venue}/signaler", data={"csrf": token, "kind": "autre", "message": "buy now",
                                                         "site": "http://spam"})  # fmt: skip
-    assert trap.status_code == 302 and len(ReportStore(settings.store_path.with_name("reports.sqlite")).list()) == 1
+    assert trap.status_code == 302 and len(ReportStore(side_db(settings.store_location, "reports")).list()) == 1
     # The rate limit: 5 reports an hour from one address.
     for _ in range(4):
         client.post(f"/lieu/{venue}/signaler", data={"csrf": token, "kind": "autre", "message": "encore"})
     assert client.post(f"/lieu/{venue}/signaler", data={"csrf": token, "kind": "autre", "message": "de trop"}
                        ).status_code == 429  # fmt: skip
-    assert len(ReportStore(settings.store_path.with_name("reports.sqlite")).list()) == 5
+    assert len(ReportStore(side_db(settings.store_location, "reports")).list()) == 5
 
 
 def test_reports_survive_a_new_harvest(settings, client):
@@ -188,7 +189,7 @@ def test_reports_survive_a_new_harvest(settings, client):
     token = _form(client, venue)
     client.post(f"/lieu/{venue}/signaler", data={"csrf": token, "kind": "autre", "message": "à vérifier"})
     run_harvest(settings)  # replaces the GeoPackage
-    assert ReportStore(settings.store_path.with_name("reports.sqlite")).list()[0]["message"] == "à vérifier"
+    assert ReportStore(side_db(settings.store_location, "reports")).list()[0]["message"] == "à vérifier"
 
 
 def test_empty_store_says_what_to_do(tmp_path, testdata):

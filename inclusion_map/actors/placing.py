@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..config import Settings
 from ..errors import GeocoderUnavailable
 from ..geo.crs import in_france
 from ..geocode import Address, Geocoder
+from ..locations import StoreLocation
 from ..vocab import fold
 from .records import Problem
 
@@ -42,20 +42,19 @@ class Commune:
 
 
 _LOCK = threading.Lock()
-_CACHE: dict[str, tuple[tuple[int, int], list[Commune]]] = {}
+_CACHE: dict[str, tuple[tuple, list[Commune]]] = {}
 
 
-def territory_communes(store_path: Path) -> list[Commune]:
+def territory_communes(store_path: StoreLocation) -> list[Commune]:
     """The communes of the store's ``communes`` layer (written by ``python run.py build``), each
     with a point inside its contour; ``[]`` when the store has no such layer. Read again only when
-    the store file changes."""
-    from ..store import GeoPackageStore
+    the store changes."""
+    from ..stores import open_store
 
-    store = GeoPackageStore(store_path)
+    store = open_store(store_path)
     if not (store.exists() and store.has("communes")):
         return []
-    info = store_path.stat()
-    version = (info.st_ino, info.st_mtime_ns)
+    version = store.version()
     with _LOCK:
         cached = _CACHE.get(str(store_path))
         if cached is None or cached[0] != version:
@@ -76,7 +75,7 @@ def territory_communes(store_path: Path) -> list[Commune]:
 def find_commune(record: dict, settings: Settings) -> Commune | None:
     """The territory's commune of a record: by its INSEE code, else its commune's name (the
     postcode choosing between homonyms), else its postcode when it serves one commune only."""
-    communes = territory_communes(settings.store_path)
+    communes = territory_communes(settings.store_location)
     if not communes:
         return None
     if code := record.get("code_insee"):

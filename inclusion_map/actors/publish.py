@@ -20,7 +20,7 @@ import pandas as pd
 from ..config import Settings
 from ..errors import StoreError
 from ..geo.crs import STORED
-from ..store import GeoPackageStore
+from ..stores import open_store
 from .kinds import public_kinds
 from .records import ACTOR_COLUMNS, PRIVATE_COLUMNS
 from .store import ActorStore, actors_path, now
@@ -67,7 +67,7 @@ def publish(settings: Settings) -> int:
     StoreError
         When another process is writing the store (a harvest): the layer is left as it was.
     """
-    source = ActorStore(actors_path(settings.store_path))
+    source = ActorStore(actors_path(settings.store_location))
     frame = public_frame(settings, source.all())
     kinds = public_kinds(settings)
     counts = Counter(frame["kind"])
@@ -86,7 +86,7 @@ def publish(settings: Settings) -> int:
                          "colour": k.config.colour, "icon": k.config.icon} for slug, k in kinds.items()},
         "level": "lieu",
     }  # fmt: skip
-    with GeoPackageStore(settings.store_path).transaction() as tx:
+    with open_store(settings.store_location).transaction() as tx:
         tx.write(LAYER, frame, meta)
     return len(frame)
 
@@ -98,7 +98,7 @@ def open_actor_store(settings: Settings) -> ActorStore:
     undo the change: the store's ``publish_error`` says why, and the next change, or
     ``python run.py actors publish``, writes the layer again.
     """
-    store = ActorStore(actors_path(settings.store_path))
+    store = ActorStore(actors_path(settings.store_location))
 
     def republish() -> None:
         store.publish_error = None

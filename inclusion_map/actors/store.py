@@ -1,7 +1,9 @@
-"""Where the actors live: ``actors.sqlite`` beside the GeoPackage store.
+"""Where the actors live: ``actors.sqlite`` beside a GeoPackage store, or the schema
+``side_actors`` of a PostGIS store.
 
 The file is owner-only (mode 0600, it holds organisers' contacts), in WAL mode, and every change
-is one ``BEGIN IMMEDIATE`` transaction (:mod:`inclusion_map.embedded_db`). No harvest opens it.
+is one ``BEGIN IMMEDIATE`` transaction, or its PostgreSQL equivalent
+(:mod:`inclusion_map.embedded_db`). No harvest opens it.
 Tables:
 
 - ``actors``: one row per actor (id, kind, the record as JSON, ``active`` or ``removed``, who
@@ -23,8 +25,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ..embedded_db import connect, immediate
+from ..embedded_db import Target, connect, exists, immediate
 from ..errors import BadRequest, NotFound
+from ..locations import SideDatabase, StoreLocation, side_db
 from .preview import Preview
 from .records import ACTOR_COLUMNS, EDITABLE_COLUMNS, actor_id, changes, duplicate_key
 
@@ -48,9 +51,10 @@ STAGE_TTL_S = 3600
 TYPED_IN = "saisie"
 
 
-def actors_path(store_path: str | Path) -> Path:
-    """The actors' SQLite file, beside the GeoPackage store (``actors.sqlite``)."""
-    return Path(store_path).with_name(FILE_NAME)
+def actors_path(where: StoreLocation) -> Path | SideDatabase:
+    """The actors' side database: ``actors.sqlite`` beside a GeoPackage store, or the schema
+    ``side_actors`` of a PostGIS store (``where`` is its URL)."""
+    return side_db(where, Path(FILE_NAME).stem)
 
 
 def now() -> str:
@@ -77,8 +81,8 @@ class ActorStore:
 
     Parameters
     ----------
-    path : path-like
-        The SQLite file, :func:`actors_path` of the store.
+    path : path-like or SideDatabase
+        The SQLite file or the PostgreSQL schema: :func:`actors_path` of the store.
     on_change : callable, optional
         Called without argument after every committed change (add, update, remove, apply):
         :func:`~inclusion_map.actors.publish.open_actor_store` passes the publication of the layer.
@@ -92,15 +96,15 @@ class ActorStore:
     :func:`~inclusion_map.actors.placing.place` first: the store does not check them again.
     """
 
-    def __init__(self, path: str | Path, on_change: Callable[[], object] | None = None):
-        self.path = Path(path)
+    def __init__(self, path: str | Path | SideDatabase, on_change: Callable[[], object] | None = None):
+        self.path: Target = path if isinstance(path, SideDatabase) else Path(path)
         self.on_change = on_change
         #: why the last publication after a change failed (``None`` when it worked), set by
         #: :func:`~inclusion_map.actors.publish.open_actor_store`'s callback
         self.publish_error: str | None = None
 
     def _rows(self, sql: str, args: tuple = ()) -> list:
-        if not self.path.is_file():
+        if not exists(self.path):
             return []
         con = connect(self.path, SCHEMA)
         try:

@@ -17,7 +17,7 @@ from ..config import Settings
 from ..errors import BadRequest, NotFound
 from ..freshness import footer_text, summary
 from ..geo.bbox import parse_bbox
-from ..store import GeoPackageStore
+from ..stores import open_store
 from . import exporter_for
 
 # Column holding the INSEE commune code, per layer.
@@ -31,7 +31,7 @@ def layer_frame(settings: Settings, layer: str, commune: str | None = None, serv
     catalogue = load_catalogue()
     if layer not in catalogue:
         raise NotFound(f"unknown layer '{layer}'", hint=f"layers: {', '.join(catalogue)}")
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     if not (store.exists() and store.has(layer)):
         raise NotFound(f"the layer '{layer}' has not been built yet", hint=f"run `{catalogue[layer].built_by}`")
     frame = store.read(layer, bbox=parse_bbox(bbox))
@@ -83,7 +83,7 @@ def venue_data(settings: Settings, venues_meta: dict | None = None) -> dict:
     """How old the venues behind a file are: their records' dates, which sources are archives
     (with their vintage), which gave nothing. Dated by the records, never by the export or harvest."""
     if venues_meta is None:
-        store = GeoPackageStore(settings.store_path)
+        store = open_store(settings.store_location)
         venues_meta = store.meta().get("venues", {}) if store.exists() else {}
     info = summary(venues_meta)
     return {

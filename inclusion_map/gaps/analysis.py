@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..config import Settings
 from ..errors import BadRequest
-from ..store import GeoPackageStore
+from ..stores import AnyStore, open_store
 from .capacity import check_memory
 from .demand import (
     add_supply,
@@ -81,7 +81,7 @@ class _Clock:
         self._last = now
 
 
-def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPackageStore | None = None) -> GapResult:
+def analyse(settings: Settings, options: GapOptions | None = None, store: AnyStore | None = None) -> GapResult:
     """Run the analysis on the store's layers; nothing is written (see :mod:`.gaps_output`).
 
     With a sub-territory, everything is measured on the whole territory (venues share their
@@ -89,7 +89,7 @@ def analyse(settings: Settings, options: GapOptions | None = None, store: GeoPac
     """
 
     options = options or GapOptions()
-    store = store or GeoPackageStore(settings.store_path)
+    store = store or open_store(settings.store_location)
     threshold = options.threshold_min or settings.coverage.threshold_min
     if not 0 < threshold <= 120:
         raise BadRequest(f"threshold of {threshold} minutes: give a number of minutes between 1 and 120")

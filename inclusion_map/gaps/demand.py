@@ -12,7 +12,7 @@ import pandas as pd
 from ..config import Settings
 from ..errors import BadRequest, NotFound
 from ..geo.crs import METRIC, METROPOLITAN_BOX
-from ..store import GeoPackageStore
+from ..stores import AnyStore
 from ..vocab import SERVICES, fold
 from .grid import zone_cells
 from .slots import reference_monday, weekly_hours
@@ -39,7 +39,7 @@ BASIS_IRIS_SHARED = "population de la commune partagée entre ses IRIS résident
 BASIS_COMMUNE = "population de la commune, supposée répartie également sur sa surface (estimation)"
 
 
-def load_zones(store: GeoPackageStore) -> tuple[gpd.GeoDataFrame, str]:
+def load_zones(store: AnyStore) -> tuple[gpd.GeoDataFrame, str]:
     """The zones of the analysis, in EPSG:2154, and their level (``iris``, ``commune`` or ``mixed``).
 
     With an ``iris`` layer, the communes that have IRIS contours are read through their IRIS and
@@ -127,7 +127,7 @@ def select_subterritory(zones: gpd.GeoDataFrame, settings: Settings, key: str) -
     return zones["commune"].isin(subs[key].communes).to_numpy()
 
 
-def load_venues(store: GeoPackageStore, settings: Settings) -> gpd.GeoDataFrame:
+def load_venues(store: AnyStore, settings: Settings) -> gpd.GeoDataFrame:
     """The venues with a usable point, in EPSG:2154, with weekly hours and supply."""
     if not (store.exists() and store.has("venues")):
         raise NotFound("no venue layer in the store", hint="run `python run.py harvest` first")
@@ -141,7 +141,7 @@ def load_venues(store: GeoPackageStore, settings: Settings) -> gpd.GeoDataFrame:
     return venues.to_crs(METRIC).reset_index(drop=True)
 
 
-def load_actors(store: GeoPackageStore, settings: Settings, kind: str, service: str | None = None) -> gpd.GeoDataFrame:
+def load_actors(store: AnyStore, settings: Settings, kind: str, service: str | None = None) -> gpd.GeoDataFrame:
     """The published actors of ``kind`` (and offering ``service``, one of the kind's), with a point,
     in EPSG:2154, in the columns of the venues: the analysis measures the distance to them as it
     does to the digital-help venues (« Accès au droit », a French workshop on Saturday…).

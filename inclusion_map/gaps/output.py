@@ -14,7 +14,7 @@ from rich.table import Table
 from .. import __version__
 from ..config import Settings
 from ..report_files import prune_runs, safe_frame
-from ..store import GeoPackageStore
+from ..stores import open_store
 from .analysis import GapOptions, GapResult, analyse
 
 SUMMARY_COLUMNS = ["rank", "code", "nom", "commune", "population", "fragility", "fragility_label", "dist_mean_m",
@@ -89,7 +89,7 @@ def _markdown(result: GapResult, table: pd.DataFrame) -> str:
 
 def run_gaps(settings: Settings, options: GapOptions | None = None) -> tuple[GapResult, dict[str, str]]:
     """Analyse, then write the layers and the summary files. Returns the result and the file paths."""
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     result = analyse(settings, options or GapOptions(), store)
     with store.transaction() as tx:
         tx.write("gaps", result.zones, _meta(settings, result, "gaps"))

@@ -2,7 +2,9 @@
 
 - :func:`harvest_lock`: a second harvest of the same store (another terminal, the /qualite
   button, a scheduled run) waits up to ``harvest.lock_wait_s`` then refuses with a clear message,
-  instead of racing the first one and losing its update.
+  instead of racing the first one and losing its update. A GeoPackage store's lock is a file lock
+  beside it; a PostGIS store's is a session-level advisory lock of its database, which harvests
+  started on other machines see too.
 - :func:`shrink_problem`: a readable but wrong file (garbage rows, a file cut to a few unrelated
   rows, renamed columns) gives a source far fewer rows than its last good harvest. Such a source
   is ``suspect``: its previous layer stays until someone accepts the change
@@ -20,7 +22,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import StoreError
+from ..errors import StoreError, StoreUnavailable
+from ..locations import StoreLocation, is_postgis, redact
+
+#: a PostGIS store's harvest lock sessions are named so, with their process and start time
+#: (PostgreSQL keeps at most 63 bytes of an application name)
+APPLICATION = "inclusion_map harvest"
+_BUSY = "wait for it to finish (or set harvest.lock_wait_s to wait for it)"
 
 
 def lock_path(store_path: Path) -> Path:
@@ -28,15 +36,27 @@ def lock_path(store_path: Path) -> Path:
 
 
 @contextmanager
-def harvest_lock(store_path: Path, wait_s: float = 0.0) -> Iterator[None]:
-    """Hold the store's harvest lock for the block (an advisory lock on a file beside the store).
+def harvest_lock(where: StoreLocation, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold the store's harvest lock for the block.
+
+    Parameters
+    ----------
+    where : Path or str
+        The GeoPackage (the lock is an advisory lock on a file beside it), or the PostGIS URL (a
+        session-level advisory lock of the database, held by a connection of its own).
+    wait_s : float
+        How long to wait for another harvest to finish.
 
     Raises
     ------
     StoreError
         When another harvest holds it for longer than ``wait_s`` seconds.
     """
-    path = lock_path(Path(store_path))
+    if is_postgis(where):
+        with _pg_harvest_lock(str(where), wait_s):
+            yield
+        return
+    path = lock_path(Path(where))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + wait_s
@@ -48,7 +68,7 @@ def harvest_lock(store_path: Path, wait_s: float = 0.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise StoreError(f"another harvest is running on this store ({_holder(path)})",
-                                     hint="wait for it to finish (or set harvest.lock_wait_s to wait for it)") from None
+                                     hint=_BUSY) from None  # fmt: skip
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps({"pid": os.getpid(), "since": datetime.now(UTC).isoformat(timespec="seconds")})
@@ -58,9 +78,18 @@ def harvest_lock(store_path: Path, wait_s: float = 0.0) -> Iterator[None]:
         os.close(fd)  # closing the file releases the lock
 
 
-def harvest_running(store_path: Path) -> str | None:
-    """Who holds the store's harvest lock (``None`` when nobody does)."""
-    path = lock_path(Path(store_path))
+def harvest_running(where: StoreLocation) -> str | None:
+    """Who holds the store's harvest lock (``None`` when nobody does).
+
+    Parameters
+    ----------
+    where : Path or str
+        The GeoPackage, or the PostGIS URL (the lock's holder is read from ``pg_locks``: asking
+        never takes the lock, so it never makes a harvest starting at that instant fail).
+    """
+    if is_postgis(where):
+        return _pg_holder(str(where))
+    path = lock_path(Path(where))
     if not path.is_file():
         return None
     fd = os.open(path, os.O_RDONLY)
@@ -79,6 +108,66 @@ def _holder(path: Path) -> str:
     except (OSError, ValueError):
         info = {}
     return f"process {info.get('pid', '?')}, started {info.get('since', 'at an unknown time')}"
+
+
+def _pg_key() -> int:
+    from ..embedded_db import lock_key
+
+    return lock_key("harvest", "store")  # advisory locks belong to one database: one store
+
+
+def _pg_connect(url: str, application_name: str):
+    import psycopg
+
+    try:
+        return psycopg.connect(url, autocommit=True, application_name=application_name)
+    except psycopg.OperationalError as exc:
+        line = (str(exc).strip().splitlines() or ["no answer"])[0]
+        raise StoreUnavailable(f"cannot reach the PostGIS store {redact(url)}: {line}",
+                         hint="check that the database server runs and store.url") from None  # fmt: skip
+
+
+@contextmanager
+def _pg_harvest_lock(url: str, wait_s: float) -> Iterator[None]:
+    """A session-level advisory lock, held by a connection of its own for the block.
+
+    PostgreSQL releases it when that session ends, so a harvest that dies never leaves the store
+    locked (as closing the lock file does).
+    """
+    since = datetime.now(UTC).isoformat(timespec="seconds")
+    con = _pg_connect(url, f"{APPLICATION} {os.getpid()} {since}")
+    key = _pg_key()
+    deadline = time.monotonic() + wait_s
+    try:
+        while not con.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+            if time.monotonic() >= deadline:
+                raise StoreError(f"another harvest is running on this store ({_pg_holder(url) or 'just ended'})",
+                                 hint=_BUSY)  # fmt: skip
+            time.sleep(0.2)
+        yield
+    finally:
+        con.close()  # ending the session releases the lock
+
+
+def _pg_holder(url: str) -> str | None:
+    """Who holds a PostGIS store's harvest lock, from ``pg_locks``; ``None`` when nobody does."""
+    # A bigint advisory key shows in pg_locks as classid (its high 32 bits) and objid (its low
+    # 32 bits), with objsubid 1.
+    unsigned = _pg_key() & 0xFFFF_FFFF_FFFF_FFFF
+    with _pg_connect(url, "inclusion_map") as con:
+        row = con.execute(
+            "SELECT a.application_name FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND l.classid::bigint = %s AND l.objid::bigint = %s LIMIT 1",
+            (unsigned >> 32, unsigned & 0xFFFF_FFFF),
+        ).fetchone()
+    if row is None:
+        return None
+    words = (row[0] or "").removeprefix(APPLICATION).split()
+    if len(words) == 2:
+        return f"process {words[0]}, started {words[1]}"
+    return "process ?, started at an unknown time"
 
 
 def shrink_problem(name: str, kept: int, previous: int | None, max_share: float) -> str | None:

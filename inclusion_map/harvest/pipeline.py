@@ -27,7 +27,7 @@ from ..geocode import Geocoder
 from ..http_limits import bounded
 from ..locate import PRECISE, address_key, place
 from ..progress import console
-from ..store import GeoPackageStore
+from ..stores import AnyStore, open_store
 from ..territory.boundaries import load_gazetteer
 from . import build, registry
 from .base import Parsed, Rejection, Scope
@@ -65,14 +65,14 @@ def run_harvest(settings: Settings, only: list[str] | None = None, session=None,
     """
     names = select_sources(settings, only)
     select_sources(settings, list(accept_shrink) or None)  # the same check of the names
-    with harvest_lock(settings.store_path, settings.harvest.lock_wait_s):
+    with harvest_lock(settings.store_location, settings.harvest.lock_wait_s):
         return _run(settings, names, session, set(accept_shrink))
 
 
 def _run(settings: Settings, names: list[str], session, accept_shrink: set[str]) -> HarvestReport:
     started = datetime.now(UTC)
     session = session or make_session(settings.http, settings.harvest.retry_after_max_s)
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     gaz = load_gazetteer(settings, session, store)
     scope = Scope.of(gaz)
     report = HarvestReport(uuid.uuid4().hex[:12], started.isoformat(timespec="seconds"),
@@ -193,7 +193,7 @@ def _run(settings: Settings, names: list[str], session, accept_shrink: set[str])
     return _merge_and_store(settings, store, report, frames, stored)
 
 
-def _known_addresses(store: GeoPackageStore, parsed: dict[str, Parsed]) -> dict[str, tuple[float, float]]:
+def _known_addresses(store: AnyStore, parsed: dict[str, Parsed]) -> dict[str, tuple[float, float]]:
     known: dict[str, tuple[float, float]] = {}
     for layer in store.layers():
         if layer.startswith("source_"):
@@ -226,7 +226,7 @@ def _merge_and_store(settings, store, report: HarvestReport, frames: dict, store
     # The organisers' corrections, closures and additions, laid over every harvest (they live apart,
     # in corrections.sqlite): a correction made on a venue that merged since follows it.
     entries = venue_ids.by_id(registry)
-    applied = corr.apply_corrections(harvested, load_corrections(settings.store_path),
+    applied = corr.apply_corrections(harvested, load_corrections(settings.store_location),
                                      lambda i: venue_ids.resolve(entries, i).current)  # fmt: skip
     closed = [{"id": r["id"], "reason": r.get("closed_reason"), "at": r.get("closed_at")}
               for r in applied.closed.to_dict("records")] if len(applied.closed) else []  # fmt: skip

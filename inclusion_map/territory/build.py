@@ -19,7 +19,7 @@ from .. import __version__
 from .._http import make_session
 from ..config import Settings
 from ..progress import track
-from ..store import GeoPackageStore
+from ..stores import open_store
 from .boundaries import groupings, load_gazetteer
 from .classify import METHOD_TITLES
 from .fragility import AXIS_TITLES
@@ -152,7 +152,7 @@ def place_names(gazetteer) -> pd.DataFrame:
 def run_build(settings: Settings, session=None) -> BuildReport:
     """Build the territory layers from the configured sources (or the mirror folder)."""
     session = session or make_session(settings.http)
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     started = datetime.now(UTC)
     problems = Problems()
     steps = iter(track(range(4), "Building territory layers", total=4))

@@ -16,7 +16,7 @@ import pandas as pd
 from .._http import fetch_resource
 from ..config import Settings
 from ..errors import SourceUnavailable
-from ..store import GeoPackageStore
+from ..stores import AnyStore
 from .boundaries import Gazetteer, fetch_features, resource_parts
 from .fragility import parse_published, parse_values
 from .iris import parse_iris_contours
@@ -51,7 +51,7 @@ class Inputs:
 
 
 def _with_fallback(name: str, title: str, load: Callable[[], tuple[pd.DataFrame, object]],
-                   store: GeoPackageStore, inputs: Inputs, meta: dict) -> pd.DataFrame | None:  # fmt: skip
+                   store: AnyStore, inputs: Inputs, meta: dict) -> pd.DataFrame | None:  # fmt: skip
     """Run ``load``; on failure use ``ref_<name>`` from the store. Returns the table or ``None``."""
     layer = f"ref_{name}"
     try:
@@ -79,7 +79,7 @@ def _series(table: pd.DataFrame | None) -> pd.Series | None:
     return pd.Series(table["value"].to_numpy(dtype=float), index=table["code"].astype(str).to_numpy())
 
 
-def load_inputs(settings: Settings, session, gazetteer: Gazetteer, store: GeoPackageStore,
+def load_inputs(settings: Settings, session, gazetteer: Gazetteer, store: AnyStore,
                 problems: Problems) -> Inputs:  # fmt: skip
     """Fetch and parse every configured input of the territory layers (see the module docstring)."""
     cfg = settings.fragility

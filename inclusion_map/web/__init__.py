@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             "date_text": lambda value: date_text(value, lang),
             "month_text": lambda value: month_text(value, lang) or "?",
             "period_text": lambda first, last: period_text(first, last, lang),
-            "data_footer": lambda: footer_text(data_info(settings.store_path), lang),
+            "data_footer": lambda: footer_text(data_info(settings.store_location), lang),
             "t": lambda key, **values: i18n.text(key, lang, **values),
             "v": lambda label: i18n.value(label, lang),
             "lang": lang,

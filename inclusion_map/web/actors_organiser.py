@@ -508,7 +508,7 @@ def structures(settings, actors: list[dict]) -> list[dict]:
     """Every structure of the network: the digital-help venues of the store and the active actors,
     each with ``kind`` (``lieux`` for a venue), name, commune, INSEE code, point and networks."""
     out = []
-    for venue in get_index(settings.store_path).records:
+    for venue in get_index(settings.store_location).records:
         out.append({"id": venue.get("id"), "kind": VENUES, "nom": venue.get("nom"), "commune": venue.get("commune"),
                     "code_insee": venue.get("code_insee"), "latitude": venue.get("latitude"),
                     "longitude": venue.get("longitude"), "networks": venue_networks(venue, settings)})  # fmt: skip
@@ -535,7 +535,7 @@ def network_counts(items: list[dict], columns: list[str], settings) -> list[dict
 
 def commune_counts(items: list[dict], columns: list[str], settings) -> list[dict]:
     """Per commune of the territory (then any other commune an actor names): structures per column."""
-    communes = territory_communes(settings.store_path)
+    communes = territory_communes(settings.store_location)
     names = {c.code: c.nom for c in communes}
     by_name = {fold(c.nom): c.code for c in communes}
     per: dict[str, Counter] = defaultdict(Counter)
@@ -554,7 +554,7 @@ def without_partner(settings, actors: list[dict], near_km: float) -> list[dict]:
     and whether any actor at all is within that distance."""
     placed = [a for a in actors if a.get("latitude") is not None and a.get("longitude") is not None]
     out = []
-    for commune in sorted(territory_communes(settings.store_path), key=lambda c: fold(c.nom)):
+    for commune in sorted(territory_communes(settings.store_location), key=lambda c: fold(c.nom)):
         distances = sorted(((_km(commune.lat, commune.lon, float(a["latitude"]), float(a["longitude"])), a)
                             for a in placed), key=lambda pair: pair[0])  # fmt: skip
         partners = [(d, a) for d, a in distances if a["kind"] == PARTNER_KIND]

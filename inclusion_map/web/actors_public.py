@@ -31,7 +31,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
@@ -43,8 +42,9 @@ from ..actors.records import extra_values
 from ..config import Coverage
 from ..errors import BadRequest
 from ..gaps.distances import Walk
+from ..locations import as_location
 from ..phones import display_phone
-from ..store import GeoPackageStore
+from ..stores import open_store
 from ..urls import is_web_address
 from ..vocab import fold
 from . import i18n, now_local
@@ -88,7 +88,7 @@ def _t(key: str, **values) -> str:
 def _published(store_path: str, stamp: tuple[int, int] | None) -> tuple[dict, ...]:
     """Every row of the published ``actors`` layer (``()`` when the store has none yet), read
     again only when the store file changes."""
-    store = GeoPackageStore(Path(store_path))
+    store = open_store(as_location(store_path))
     if stamp is None or not store.exists() or not store.has(LAYER):
         return ()
     frame = store.read(LAYER)
@@ -105,7 +105,7 @@ def published_actors(kind: str | None = None) -> list[dict]:
     when given), copies the caller may change."""
     settings = _settings()
     public = public_kinds(settings)
-    rows = _published(str(settings.store_path), store_stamp(settings.store_path))
+    rows = _published(str(settings.store_location), store_stamp(settings.store_location))
     return [dict(r) for r in rows if r.get("kind") in public and (kind is None or r.get("kind") == kind)]
 
 

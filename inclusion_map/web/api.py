@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
 
 from .. import corrections
 from ..errors import BadRequest, NotFound
-from ..store import GeoPackageStore
+from ..stores import open_store
 from . import moved, now_local
 from .places import AddressSearchUnavailable, address_search, gazette
 from .venue_index import get_index
@@ -26,7 +26,7 @@ MAP_FIELDS = ("id", "nom", "adresse", "code_postal", "commune", "services", "dis
 
 
 def _store_path():
-    return current_app.config["SETTINGS"].store_path
+    return current_app.config["SETTINGS"].store_location
 
 
 def _feature(item: dict, lang: str) -> dict:
@@ -142,7 +142,8 @@ def layers():
 
     path = _store_path()
     built = available(path)
-    meta = GeoPackageStore(path).meta() if path.is_file() else {}
+    store = open_store(path)
+    meta = store.meta() if store.exists() else {}
     out = []
     for name, spec in catalogue().items():
         entry = spec.model_dump()

@@ -7,6 +7,9 @@ NAME``; passwords hashed with werkzeug's scrypt), or one account ``organisateur`
 given by the environment variable ``INCLUSION_MAP_ORGANISER_PASSWORD_HASH``. Nothing secret is ever
 in the repository.
 
+With a PostGIS store, accounts, sessions and the log live in the schema ``side_organisers`` of its
+database instead (:func:`~inclusion_map.locations.side_db`), shared by every web worker.
+
 Sessions are kept on the server, in the same file: the signed cookie holds only a random session
 key (the file holds its hash). Every request checks the session there, so logging out, changing
 the password and removing the account end it at once, and a copy of the cookie is worth nothing
@@ -16,13 +19,11 @@ afterwards; a session also ends after ``server.session_idle_minutes`` without a 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import hmac
 import os
 import secrets
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,9 +32,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..embedded_db import Target, exists, immediate, transaction
 from ..errors import BadRequest
+from ..locations import SideDatabase, side_db
 from . import security
-from .embedded_db import connect, immediate
 
 ENV_HASH = "INCLUSION_MAP_ORGANISER_PASSWORD_HASH"
 ENV_ACCOUNT = "organisateur"
@@ -70,26 +72,35 @@ def _account_tag(password_hash: str) -> str:
 
 
 class OrganiserStore:
-    """Accounts and the action log (one SQLite file)."""
+    """Accounts, sessions and the action log (one side database).
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    Parameters
+    ----------
+    path : str, Path or SideDatabase
+        The SQLite file, or the PostgreSQL schema (:func:`~inclusion_map.locations.side_db`).
+    """
 
-    def _connect(self) -> sqlite3.Connection:
-        return connect(self.path, SCHEMA)
+    def __init__(self, path: str | Path | SideDatabase):
+        self.path: Target = path if isinstance(path, SideDatabase) else Path(path)
+
+    def _connect(self):
+        """A connection for a ``with`` block: committed at its end, then closed."""
+        return transaction(self.path, SCHEMA)
 
     def add_account(self, name: str, password: str) -> None:
         """Create the account, or give it a new password; its open sessions end."""
         if len(password) < 10:
             raise BadRequest("the password must hold at least 10 characters")
         with immediate(self.path, SCHEMA) as con:
-            con.execute("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?)",
+            con.execute("INSERT INTO accounts (name, password_hash, created_at) VALUES (?, ?, ?) "
+                        "ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, "
+                        "created_at = excluded.created_at",
                         (name, generate_password_hash(password), _now()))  # fmt: skip
             con.execute("DELETE FROM sessions WHERE name = ?", (name,))
 
     def remove_account(self, name: str) -> bool:
         """Remove the account and end its sessions; False when there is no such account."""
-        if not self.path.is_file():
+        if not exists(self.path):
             return False
         with immediate(self.path, SCHEMA) as con:
             removed = con.execute("DELETE FROM accounts WHERE name = ?", (name,)).rowcount == 1
@@ -97,13 +108,13 @@ class OrganiserStore:
         return removed
 
     def accounts(self) -> list[str]:
-        if not self.path.is_file():
+        if not exists(self.path):
             return []
         with self._connect() as con:
             return [r["name"] for r in con.execute("SELECT name FROM accounts ORDER BY name")]
 
     @staticmethod
-    def _password_hash(con: sqlite3.Connection, name: str) -> str | None:
+    def _password_hash(con, name: str) -> str | None:
         env_hash = os.environ.get(ENV_HASH)
         if name == ENV_ACCOUNT and env_hash:
             return env_hash
@@ -114,7 +125,7 @@ class OrganiserStore:
         env_hash = os.environ.get(ENV_HASH)
         if name == ENV_ACCOUNT and env_hash:
             return check_password_hash(env_hash, password)
-        if not self.path.is_file():
+        if not exists(self.path):
             return False
         with self._connect() as con:
             row = con.execute("SELECT password_hash FROM accounts WHERE name = ?", (name,)).fetchone()
@@ -140,9 +151,9 @@ class OrganiserStore:
                                  "AND at >= ?", (client, since)).fetchone()[0]  # fmt: skip
             if failed >= limit:
                 return None
-            cur = con.execute("INSERT INTO actions (at, who, action, target, detail) VALUES (?, ?, ?, ?, '')",
-                              (_now(), client, "login-failed", name))  # fmt: skip
-            return int(cur.lastrowid)
+            cur = con.execute("INSERT INTO actions (at, who, action, target, detail) VALUES (?, ?, ?, ?, '') "
+                              "RETURNING id", (_now(), client, "login-failed", name))  # fmt: skip
+            return int(cur.fetchone()[0])
 
     def release_login_attempt(self, attempt: int) -> None:
         """The password was right: the attempt is not a failure."""
@@ -166,10 +177,10 @@ class OrganiserStore:
     def session_owner(self, token: str, now: float, idle_s: float, max_s: float) -> str | None:
         """The organiser of a live session, or None (unknown, ended, idle too long, too old, its
         account removed or its password changed; a session found dead is deleted)."""
-        if not token or not self.path.is_file():
+        if not token or not exists(self.path):
             return None
         key = _digest(token)
-        with contextlib.closing(self._connect()) as con:
+        with self._connect() as con:
             row = con.execute("SELECT * FROM sessions WHERE id = ?", (key,)).fetchone()
             if row is None:
                 return None
@@ -181,12 +192,11 @@ class OrganiserStore:
                 con.execute("DELETE FROM sessions WHERE id = ?", (key,))
             elif now - row["last_seen"] >= TOUCH_S:
                 con.execute("UPDATE sessions SET last_seen = ? WHERE id = ?", (now, key))
-            con.commit()
         return row["name"] if alive else None
 
     def end_session(self, token: str) -> None:
         """Forget a session (logout): its cookie, even copied, opens nothing any more."""
-        if token and self.path.is_file():
+        if token and exists(self.path):
             with immediate(self.path, SCHEMA) as con:
                 con.execute("DELETE FROM sessions WHERE id = ?", (_digest(token),))
 
@@ -203,7 +213,7 @@ class OrganiserStore:
         return int(row[0])
 
     def actions(self, limit: int = 50) -> list[dict]:
-        if not self.path.is_file():
+        if not exists(self.path):
             return []
         with self._connect() as con:
             return [dict(r) for r in con.execute("SELECT * FROM actions ORDER BY id DESC LIMIT ?", (limit,))]
@@ -214,7 +224,7 @@ def _now() -> str:
 
 
 def organiser_store() -> OrganiserStore:
-    return OrganiserStore(current_app.config["SETTINGS"].store_path.with_name("organisers.sqlite"))
+    return OrganiserStore(side_db(current_app.config["SETTINGS"].store_location, "organisers"))
 
 
 def _lifetimes() -> tuple[float, float]:

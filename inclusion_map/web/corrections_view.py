@@ -32,7 +32,7 @@ from ..corrections_store import CorrectionStore, corrections_path, harvested_lay
 from ..errors import BadRequest, GeocoderUnavailable, StoreError
 from ..hours import OSM_DAYS, osm_to_week, validate_opening_hours, week_to_osm
 from ..schema import PIVOT_PLACEHOLDER
-from ..store import GeoPackageStore
+from ..stores import open_store
 from .auth import current_organiser, organiser_required, organiser_store
 from .filters import keep_presentation
 from .mapview import results_map
@@ -121,7 +121,7 @@ def _settings():
 
 
 def _cstore() -> CorrectionStore:
-    return CorrectionStore(corrections_path(_settings().store_path))
+    return CorrectionStore(corrections_path(_settings().store_location))
 
 
 def _t(pair: tuple[str, str]) -> str:
@@ -319,7 +319,7 @@ def _geocode(values: dict, lang: str) -> tuple[tuple[float, float] | None, str |
 
 
 def _communes(store_path: Path):
-    store = GeoPackageStore(store_path)
+    store = open_store(store_path)
     if not (store.exists() and store.has("communes")):
         return None
     frame = store.read("communes", columns=["code", "nom"])
@@ -329,7 +329,7 @@ def _communes(store_path: Path):
 def commune_at(store_path: Path, lon: float, lat: float) -> tuple[str, str] | None:
     """The territory's commune (INSEE code, name) holding a point; ``None`` outside it, or when the
     communes layer is not built."""
-    frame = per_store("correction-communes", Path(store_path), _communes)
+    frame = per_store("correction-communes", store_path, _communes)
     if frame is None or frame.empty:
         return None
     hits = frame.sindex.query(shapely.Point(lon, lat), predicate="intersects")
@@ -362,7 +362,7 @@ def position_from_form(form, values: dict, lang: str,
     else:
         return None, {"position": _say("no_position", lang)}
     lat, lon = corr.parse_position(position)
-    area = gazette(_settings().store_path)
+    area = gazette(_settings().store_location)
     if position != current and area.area is not None and not area.contains(lon, lat):
         return None, {"position": _say("outside", lang)}
     return position, {}
@@ -402,7 +402,7 @@ def apply_now() -> str | None:
     """Lay the corrections over the store's venues now; the notice to give when that must wait."""
     from ..harvest.guards import harvest_running
 
-    store_path = _settings().store_path
+    store_path = _settings().store_location
     if harvest_running(store_path):
         return "differe"
     for attempt in range(3):  # two organisers saving at once: the second waits a moment
@@ -415,7 +415,7 @@ def apply_now() -> str | None:
 
 
 def _venue(venue_id: str) -> dict | None:
-    return get_index(_settings().store_path).get(venue_id)
+    return get_index(_settings().store_location).get(venue_id)
 
 
 def _current_id(venue_id: str) -> str | None:
@@ -424,14 +424,14 @@ def _current_id(venue_id: str) -> str | None:
         from .moved import resolve
     except ImportError:  # before the stable-id registry
         return None
-    return resolve(_settings().store_path, venue_id).current
+    return resolve(_settings().store_location, venue_id).current
 
 
 def _harvested_record(venue_id: str, record: dict) -> dict:
     """The venue as the last harvest gave it (before corrections): what a correction replaces."""
     if venue_id.startswith(corr.ADDED_PREFIX):
         return _cstore().addition(venue_id) or record
-    store = GeoPackageStore(_settings().store_path)
+    store = open_store(_settings().store_location)
     base, _, _ = harvested_layer(store)
     hit = base[base["id"].astype(str) == venue_id]
     if hit.empty:
@@ -447,7 +447,7 @@ def _form_page(record: dict | None, shown: Shown, errors: dict[str, str], report
     lat, lon = (float(shown.latitude), float(shown.longitude)) if _floats(shown.latitude, shown.longitude) \
         else (None, None)  # fmt: skip
     if lat is None:
-        table = gazette(settings.store_path).table
+        table = gazette(settings.store_location).table
         # a new venue: the middle of the territory (Paris when the communes are not built)
         lat, lon = (float(table["lat"].mean()), float(table["lon"].mean())) if len(table) else (48.8566, 2.35)
     zoom = 17 if record or shown.latitude else 12
@@ -501,7 +501,7 @@ def correct(venue_id: str):
     if position != corr.field_text(record, corr.POSITION):
         changes[corr.POSITION] = position
         lat, lon = corr.parse_position(position)
-        found = commune_at(_settings().store_path, lon, lat)
+        found = commune_at(_settings().store_location, lon, lat)
         if found and found[0] != record.get("code_insee"):
             changes["code_insee"] = found[0]  # the point moved to another commune: its code follows
     if not changes:
@@ -561,7 +561,7 @@ def add():
     record = {k: v for k, v in values.items() if v is not None}
     record.update(latitude=lat, longitude=lon, horaires=hours, geocode_precision=corr.PRECISION,
                   date_maj=date.today().isoformat(), pivot=record.get("pivot") or PIVOT_PLACEHOLDER)
-    found = commune_at(_settings().store_path, lon, lat)
+    found = commune_at(_settings().store_location, lon, lat)
     if found:
         record["code_insee"] = found[0]
     note = request.form.get("note", "").strip()[:NOTE_MAX]
@@ -574,14 +574,14 @@ def add():
 
 def conflicts(settings) -> list[dict]:
     """The conflicts to decide: the store's table, for corrections still active (by venue)."""
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     if not (store.exists() and store.has(corr.CONFLICTS_TABLE)):
         return []
     table = pd.DataFrame(store.read(corr.CONFLICTS_TABLE))
     if table.empty:
         return []
-    active = {c.id: c for c in CorrectionStore(corrections_path(settings.store_path)).load().fields}
-    index = get_index(settings.store_path)
+    active = {c.id: c for c in CorrectionStore(corrections_path(settings.store_location)).load().fields}
+    index = get_index(settings.store_location)
     rows = []
     for row in table.astype(object).where(table.notna(), None).to_dict("records"):
         number = int(row["correction_id"])
@@ -664,9 +664,9 @@ def quality_context(settings, organiser: str | None, args) -> dict:
         raise BadRequest(f"tri « {sort[:20]} » must be one of {', '.join(completeness.SORTS)}")
     descending = args.get("ordre", "asc") == "desc"
     commune = (args.get("commune") or "").strip()[:5] or None
-    rows = completeness.table(get_index(settings.store_path).records)
+    rows = completeness.table(get_index(settings.store_location).records)
     listed = completeness.to_complete(rows, sort, descending, commune)
-    store = CorrectionStore(corrections_path(settings.store_path))
+    store = CorrectionStore(corrections_path(settings.store_location))
     lang = getattr(g, "lang", "fr")
     # who corrected what is for organisers only, as reporters' messages are
     history = [{**r, "label": corr.label(r["field"], lang)}

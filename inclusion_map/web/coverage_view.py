@@ -326,7 +326,7 @@ def analysis(options: GapOptions) -> Analysis:
         When it is not ready within :data:`WAIT_S` (it goes on in the background).
     """
     settings = current_app.config["SETTINGS"]
-    path = settings.store_path
+    path = settings.store_location
     runs = render_cache.jobs("analysis", settings.server.analysis_workers, TYPICAL_S, keep=KEEP,
                              queue=4 * settings.server.analysis_workers)  # fmt: skip
     return runs.result((str(path), store_stamp(path), options), lambda: _run(settings, options), WAIT_S)
@@ -354,7 +354,7 @@ def _preparing(pending: render_cache.Pending, as_json: bool = False):
 def page():
     settings = current_app.config["SETTINGS"]
     # The page depends only on its URL and the store (the nonce aside): served again as it is.
-    key = ("couverture", str(settings.store_path), store_stamp(settings.store_path), request.query_string)
+    key = ("couverture", str(settings.store_location), store_stamp(settings.store_location), request.query_string)
     if (ready := render_cache.cached(key)) is not None:
         return ready
     options = parse_options(request.args)

@@ -40,8 +40,8 @@ def _filters() -> dict:
 @bp.get("/exports")
 def index():
     settings = current_app.config["SETTINGS"]
-    layers = available(settings.store_path)
-    places = gazette(settings.store_path)
+    layers = available(settings.store_location)
+    places = gazette(settings.store_location)
     communes = places.table.sort_values("nom")
     filters = {k: request.args.get(k, "").strip() for k in ("commune", "service", "bbox")}
     # A name typed in the commune field of a large territory: the links carry its INSEE code.

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, jsonify
 
 from .. import __version__
-from ..store import GeoPackageStore
+from ..errors import InclusionMapError
+from ..stores import open_store
 from .render_cache import store_stamp
 
 bp = Blueprint("health", __name__)
@@ -61,7 +62,7 @@ def readiness(path) -> dict:
         ``last_good_harvest`` (``finished_at``; :func:`readyz` adds their ``age_hours`` at each
         request) and ``sources`` (name → status at the last run).
     """
-    store = GeoPackageStore(path)
+    store = open_store(path)
     checks: dict[str, dict] = {}
     out: dict = {"checks": checks, "last_harvest": None, "last_good_harvest": None, "sources": {}}
     started = time.perf_counter()
@@ -100,15 +101,19 @@ def readiness(path) -> dict:
 @bp.get("/readyz")
 def readyz():
     """Whether this instance can serve (200) or not (503), with the checks and the data's age."""
-    path = current_app.config["SETTINGS"].store_path
-    key = (str(path), store_stamp(path))
+    path = current_app.config["SETTINGS"].store_location
+    try:
+        key = (str(path), store_stamp(path))
+    except InclusionMapError:  # the database does not answer: checked again at every request
+        key = None
     with _LOCK:
-        body = _READY.get(key)
+        body = _READY.get(key) if key else None
     if body is None:
         body = readiness(path)
-        with _LOCK:
-            _READY.clear()  # one store per app: the previous version's answer is no longer needed
-            _READY[key] = body
+        if key:
+            with _LOCK:
+                _READY.clear()  # one store per app: the previous version's answer is no longer needed
+                _READY[key] = body
     answer = {**body, "status": "ready" if body["ready"] else "not ready"}
     for name in ("last_harvest", "last_good_harvest"):  # ages grow while the store stays the same
         if body.get(name):

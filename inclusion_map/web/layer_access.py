@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -21,38 +20,39 @@ import shapely
 from ..catalogue import LayerSpec, load_catalogue
 from ..errors import BadRequest, LayerMissing, NotFound
 from ..geo.bbox import parse_bbox
-from ..store import GeoPackageStore
+from ..locations import StoreLocation
+from ..stores import open_store
 
 ID_COLUMNS = {"venues": "id", "communes": "code", "iris": "code_iris", "gaps": "code", "gap_grid": "cell", "actors": "id"}
 MAX_LIMIT = 1000
 LARGE_ROWS = 1_000_000
 MAX_LARGE_BBOX_DEG2 = 1.0  # about 80 km × 110 km: some 100,000 cells of 250 m
 _LOCK = threading.Lock()
-_CACHE: dict[tuple[str, str], tuple[float, gpd.GeoDataFrame, dict]] = {}
+_CACHE: dict[tuple[str, str], tuple[object, gpd.GeoDataFrame, dict]] = {}
 
 
 def catalogue() -> dict[str, LayerSpec]:
     return load_catalogue()
 
 
-def available(store_path: Path) -> dict[str, LayerSpec]:
+def available(store_path: StoreLocation) -> dict[str, LayerSpec]:
     """The catalogue layers present in the store."""
-    store = GeoPackageStore(store_path)
+    store = open_store(store_path)
     present = set(store.layers()) if store.exists() else set()
     return {name: spec for name, spec in catalogue().items() if name in present}
 
 
-_ROWS: dict[str, tuple[float | None, dict]] = {}
+_ROWS: dict[str, tuple[object, dict]] = {}
 
 
-def layer_rows(store_path: Path, layer: str) -> int:
+def layer_rows(store_path: StoreLocation, layer: str) -> int:
     """The layer's feature count as the store's metadata gives it (0 when unknown); the metadata is
-    read again only when the store file changes."""
-    mtime = store_path.stat().st_mtime if store_path.is_file() else None
+    read again only when the store changes."""
+    store = open_store(store_path)
+    version = store.version()
     cached = _ROWS.get(str(store_path))
-    if cached is None or cached[0] != mtime:
-        store = GeoPackageStore(store_path)
-        cached = (mtime, store.meta() if store.exists() else {})
+    if cached is None or cached[0] != version:
+        cached = (version, store.meta() if version is not None else {})
         _ROWS[str(store_path)] = cached
     try:
         return int(cached[1].get(layer, {}).get("rows") or 0)
@@ -60,33 +60,28 @@ def layer_rows(store_path: Path, layer: str) -> int:
         return 0
 
 
-def is_large(store_path: Path, layer: str) -> bool:
+def is_large(store_path: StoreLocation, layer: str) -> bool:
     """Whether the layer is read by area only (more than :data:`LARGE_ROWS` features)."""
     return layer_rows(store_path, layer) > LARGE_ROWS
 
 
-def layer_extent(store_path: Path, layer: str) -> tuple[float, float, float, float] | None:
-    """The layer's bounds (WGS84) from the file, without reading its features."""
-    import pyogrio
-
-    bounds = pyogrio.read_info(store_path, layer=layer, force_total_bounds=True).get("total_bounds")
-    return tuple(float(v) for v in bounds) if bounds is not None and np.isfinite(bounds).all() else None
+def layer_extent(store_path: StoreLocation, layer: str) -> tuple[float, float, float, float] | None:
+    """The layer's bounds (WGS84) from the store's index or catalogue, without reading its features."""
+    return open_store(store_path).bounds(layer)
 
 
-def find_large(store_path: Path, layer: str, fid: str) -> gpd.GeoDataFrame:
+def find_large(store_path: StoreLocation, layer: str, fid: str) -> gpd.GeoDataFrame:
     """One feature of a large layer by its (whole-number) id, read with an SQL filter."""
-    import pyogrio
-
     column = ID_COLUMNS.get(layer)
     if column is None or not str(fid).isdigit():
         raise NotFound(f"no feature '{str(fid)[:80]}' in layer '{layer}'")
-    hit = pyogrio.read_dataframe(store_path, layer=layer, where=f"{column} = {int(fid)}", max_features=1)
+    hit = open_store(store_path).read(layer, where={column: int(fid)}, max_features=1)
     if hit.empty:
         raise NotFound(f"no feature '{str(fid)[:80]}' in layer '{layer}'")
     return hit
 
 
-def _large_area(store_path: Path, layer: str, bbox) -> tuple[gpd.GeoDataFrame, dict]:
+def _large_area(store_path: StoreLocation, layer: str, bbox) -> tuple[gpd.GeoDataFrame, dict]:
     rows = layer_rows(store_path, layer)
     if bbox is None:
         raise BadRequest(f"layer '{layer}' has {rows:,} features: ask for an area",
@@ -94,25 +89,25 @@ def _large_area(store_path: Path, layer: str, bbox) -> tuple[gpd.GeoDataFrame, d
     if (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]) > MAX_LARGE_BBOX_DEG2:
         raise BadRequest(f"bbox too large for layer '{layer}' ({rows:,} features)",
                          hint=f"at most {MAX_LARGE_BBOX_DEG2:g} square degree, e.g. 2.3,48.7,2.5,48.9")  # fmt: skip
-    store = GeoPackageStore(store_path)
+    store = open_store(store_path)
     return store.read(layer, bbox=bbox).reset_index(drop=True), store.meta().get(layer, {})
 
 
-def read_layer(store_path: Path, layer: str) -> tuple[gpd.GeoDataFrame, dict]:
-    """The whole layer (EPSG:4326) and its stored metadata, cached until the store file changes."""
+def read_layer(store_path: StoreLocation, layer: str) -> tuple[gpd.GeoDataFrame, dict]:
+    """The whole layer (EPSG:4326) and its stored metadata, cached until the store changes."""
     if layer not in catalogue():
         raise NotFound(f"unknown layer '{layer[:60]}'", hint="see /api/layers for the list")
-    mtime = store_path.stat().st_mtime if store_path.is_file() else None
+    store = open_store(store_path)
+    version = store.version()
     key = (str(store_path), layer)
     with _LOCK:
         cached = _CACHE.get(key)
-        if cached is None or cached[0] != mtime:
-            if layer not in available(store_path):  # checked again only when the store file changed
+        if cached is None or cached[0] != version:
+            if layer not in available(store_path):  # checked again only when the store changed
                 raise LayerMissing(layer, catalogue()[layer].built_by)
-            store = GeoPackageStore(store_path)
             frame = store.read(layer)
             frame = frame.reset_index(drop=True)
-            cached = (mtime, frame, store.meta().get(layer, {}))
+            cached = (version, frame, store.meta().get(layer, {}))
             _CACHE[key] = cached
     return cached[1], cached[2]
 
@@ -173,7 +168,7 @@ class LayerPage:
         return self.offset + self.limit < self.matched
 
 
-def layer_page(store_path: Path, layer: str, args, extra: tuple[str, ...] = (), default_limit: int = 100,
+def layer_page(store_path: StoreLocation, layer: str, args, extra: tuple[str, ...] = (), default_limit: int = 100,
                order: str | None = None) -> LayerPage:  # fmt: skip
     """The features of ``layer`` selected by the query ``args`` (``bbox``, ``limit``, ``offset``).
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import venue_ids
-from ..store import GeoPackageStore
+from ..stores import open_store
 from .store_cache import per_store
 from .venue_index import get_index
 
@@ -20,12 +20,12 @@ NEAREST_RADIUS_M = 5000
 
 
 def _entries(store_path: Path) -> dict[str, dict]:
-    return venue_ids.by_id(venue_ids.load(GeoPackageStore(store_path)))
+    return venue_ids.by_id(venue_ids.load(open_store(store_path)))
 
 
 def resolve(store_path: Path, venue_id: str) -> venue_ids.Resolution:
     """What ``venue_id`` is today, according to the store's registry."""
-    return venue_ids.resolve(per_store("venue_registry", Path(store_path), _entries), venue_id)
+    return venue_ids.resolve(per_store("venue_registry", store_path, _entries), venue_id)
 
 
 def nearest(store_path: Path, entry: dict | None, limit: int = NEAREST) -> list[dict]:

@@ -29,7 +29,7 @@ GEOJSON = "application/geo+json"
 
 
 def _store_path():
-    return current_app.config["SETTINGS"].store_path
+    return current_app.config["SETTINGS"].store_location
 
 
 def _link(endpoint: str, rel: str, media: str = "application/json", title: str | None = None, **values) -> dict:
@@ -83,9 +83,9 @@ def collections():
 def _layer_summary(path, name: str):
     """The layer's metadata and its features, or, for a large layer, its bounds from the file."""
     if name in catalogue() and is_large(path, name):
-        from ..store import GeoPackageStore
+        from ..stores import open_store
 
-        return GeoPackageStore(path).meta().get(name, {}), layer_extent(path, name)
+        return open_store(path).meta().get(name, {}), layer_extent(path, name)
     frame, meta = read_layer(path, name)
     return meta, frame
 

@@ -532,7 +532,7 @@ def results():
     if step is not None:
         return step
     now = now_local()
-    found = find(get_index(_settings().store_path), place, answers, now.date(), g.lang)
+    found = find(get_index(_settings().store_location), place, answers, now.date(), g.lang)
     items = [show(m, answers, now, g.lang) for m in found.matches[:SHOWN]]
     particular_counts = []
     for key in answers.particular:
@@ -569,7 +569,7 @@ def sheet():
     if step is not None:
         return step
     now = now_local()
-    index = get_index(_settings().store_path)
+    index = get_index(_settings().store_location)
     found = find(index, place, answers, now.date(), g.lang)
     by_id = {str(m.record.get("id")): m for m in found.matches}
     notes, chosen = [], []

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from ..config import Settings
 from ..errors import GeocoderUnavailable
 from ..geocode import Geocoder
-from ..store import GeoPackageStore
+from ..stores import AnyStore, open_store
 from ..vocab import fold
 from .store_cache import per_store
 
@@ -84,7 +84,7 @@ class Gazette:
     territory: str = ""  # the territory's name, as the build resolved it
 
     @classmethod
-    def load(cls, store: GeoPackageStore) -> Gazette:
+    def load(cls, store: AnyStore) -> Gazette:
         if not (store.exists() and store.has("communes")):
             return cls(pd.DataFrame(columns=_COLUMNS), None)
         frame = store.read("communes", columns=["code", "nom", "codes_postaux"])
@@ -204,7 +204,7 @@ class Gazette:
         return self.area is not None and bool(shapely.contains_xy(self.area, lon, lat))
 
 
-def _outside_names(store: GeoPackageStore, inside) -> pd.DataFrame | None:
+def _outside_names(store: AnyStore, inside) -> pd.DataFrame | None:
     """The reference list's communes outside the territory, from the build's ``ref_place_names``."""
     if not store.has(PLACE_NAMES):
         return None
@@ -219,7 +219,7 @@ def _outside_names(store: GeoPackageStore, inside) -> pd.DataFrame | None:
 
 def gazette(store_path: Path) -> Gazette:
     """The communes of the store, reloaded when the store file changes."""
-    return per_store("gazette", store_path, lambda path: Gazette.load(GeoPackageStore(path)))
+    return per_store("gazette", store_path, lambda path: Gazette.load(open_store(path)))
 
 
 _DOWN_UNTIL = [0.0]  # after a failure, pages stop asking the geocoder for a minute

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from ..errors import BadRequest
+from ..locations import as_location, side_db
 from . import i18n, moved, now_local, render_cache, security
 from .filters import (
     LABELS_SHOWN,
@@ -43,7 +43,7 @@ def _settings():
 def _communes_matching(store_path: str, stamp: tuple[int, int] | None, query: str) -> tuple[Place, ...]:
     """The communes a search names: a few passes of pandas over the communes (about a millisecond),
     the same answer for the same search until the store changes (``stamp``)."""
-    return tuple(gazette(Path(store_path)).search(query))
+    return tuple(gazette(as_location(store_path)).search(query))
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Resolution:
 def territory_name() -> str:
     """The territory's name as the build resolved it (else the configuration's, else its kind)."""
     settings = _settings()
-    return gazette(settings.store_path).territory or settings.territory.name or settings.territory.kind
+    return gazette(settings.store_location).territory or settings.territory.name or settings.territory.kind
 
 
 def resolve(search) -> Resolution:
@@ -78,12 +78,12 @@ def resolve(search) -> Resolution:
     if not search.q:
         return Resolution()
     settings = _settings()
-    found = list(_communes_matching(str(settings.store_path), store_stamp(settings.store_path), search.q))
+    found = list(_communes_matching(str(settings.store_location), store_stamp(settings.store_location), search.q))
     if len(found) == 1 or (found and found[0].kind == "commune" and i18n.fold_eq(found[0].label, search.q)):
         return Resolution(found[0])
     if found:
         return Resolution(choices=found[:20])
-    places = gazette(settings.store_path)
+    places = gazette(settings.store_location)
     if (outside := places.outside_match(search.q)) is not None:
         return _outside(outside, True)
     guesses = places.guesses(search.q)  # once: each call scores the 35,000 names of the list
@@ -128,7 +128,7 @@ def _resolve_place(search) -> tuple[Place | None, list[Place], str | None, bool]
 def home():
     if request.args.get("type"):  # another kind of help than venues: its own list (actors_public.py)
         return redirect(url_for("actors_public.listing") + page_url(request.args, page=None))
-    store_path = _settings().store_path
+    store_path = _settings().store_location
     now = now_local()
     # A page answered from the URL and the store alone is kept and served again for the same URL,
     # store version and minute (opening hours change on the minute): rendering it (the results,
@@ -174,7 +174,7 @@ def home():
 
 @bp.get("/lieu/<path:venue_id>")  # some publishers' ids hold a "/"
 def venue(venue_id: str):
-    record = get_index(_settings().store_path).get(venue_id)
+    record = get_index(_settings().store_location).get(venue_id)
     if record is None:
         return _moved_or_gone(venue_id)
     return _venue_page(record)
@@ -196,12 +196,12 @@ def _venue_page(record: dict, form: dict | None = None, form_error: dict | None 
 
 def _moved_or_gone(venue_id: str):
     """A venue that merged into another (301 there), or that is gone or closed (410), or 404."""
-    found = moved.resolve(_settings().store_path, venue_id)
+    found = moved.resolve(_settings().store_location, venue_id)
     if found.current:
         return redirect(url_for("public.venue", venue_id=found.current, **request.args), 301)
     if found.status in ("gone", "closed"):
         now = now_local()
-        near = [decorate(item, now, g.lang) for item in moved.nearest(_settings().store_path, found.entry)]
+        near = [decorate(item, now, g.lang) for item in moved.nearest(_settings().store_location, found.entry)]
         return render_template("venue_gone.html", entry=found.entry, status=found.status, nearest=near,
                                keep=keep_presentation(request.args)), 410  # fmt: skip
     abort(404)
@@ -210,10 +210,10 @@ def _moved_or_gone(venue_id: str):
 @bp.post("/lieu/<path:venue_id>/signaler")
 def report(venue_id: str):
     settings = _settings()
-    record = get_index(settings.store_path).get(venue_id)
+    record = get_index(settings.store_location).get(venue_id)
     if record is None:  # a page opened before a harvest merged the venue: the report follows it
-        venue_id = moved.resolve(settings.store_path, venue_id).current or venue_id
-        record = get_index(settings.store_path).get(venue_id)
+        venue_id = moved.resolve(settings.store_location, venue_id).current or venue_id
+        record = get_index(settings.store_location).get(venue_id)
     if record is None:
         abort(404)
     form = request.form
@@ -252,13 +252,13 @@ def _digits(value: str | None) -> str | None:
 
 
 def reports_path(settings):
-    """The error reports' SQLite file, beside the store."""
-    return settings.store_path.with_name("reports.sqlite")
+    """The error reports' database: an SQLite file beside the GeoPackage, or a schema in PostGIS."""
+    return side_db(settings.store_location, "reports")
 
 
 @bp.get("/integrer")
 def embed_help():
-    places = gazette(_settings().store_path)
+    places = gazette(_settings().store_location)
     communes = places.table.sort_values("nom")
     chosen = request.args.get("commune", "").strip()
     chosen = places.code_for(chosen) or chosen  # a name typed in the field of a large territory

@@ -28,7 +28,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from ..errors import BadRequest
 from ..schedule import read_status
-from ..store import GeoPackageStore
+from ..stores import AnyStore, open_store
 from .auth import current_organiser, organiser_required, organiser_store
 from .corrections_view import quality_context
 from .filters import page_url
@@ -145,7 +145,7 @@ def _settings():
     return current_app.config["SETTINGS"]
 
 
-def _table(store: GeoPackageStore, name: str) -> pd.DataFrame:
+def _table(store: AnyStore, name: str) -> pd.DataFrame:
     return store.read(name) if store.exists() and store.has(name) else pd.DataFrame()
 
 
@@ -164,7 +164,7 @@ def pending_pairs(settings) -> list[dict]:
 
 def venue_checks(settings, today: date) -> dict[str, list[dict]]:
     """Venues with data older than the threshold, without hours, without any contact."""
-    records = get_index(settings.store_path).records
+    records = get_index(settings.store_location).records
     months = settings.thresholds.stale_months
     stale, no_hours, no_contact = [], [], []
     for r in records:
@@ -185,7 +185,7 @@ def venue_checks(settings, today: date) -> dict[str, list[dict]]:
 @bp.get("/qualite")
 def page():
     settings = _settings()
-    store = GeoPackageStore(settings.store_path)
+    store = open_store(settings.store_location)
     runs = store.history(limit=10) if store.exists() else []
     last = runs[0] if runs else None
     rejections = _table(store, "harvest_rejections")
@@ -290,7 +290,7 @@ def harvest():
     from ..harvest.guards import harvest_running
 
     settings = _settings()
-    elsewhere = harvest_running(settings.store_path)  # from the command line, or another worker
+    elsewhere = harvest_running(settings.store_location)  # from the command line, or another worker
     with _HARVEST_LOCK:
         if _HARVEST["running"] or elsewhere:
             raise BadRequest(f"a harvest is already running on this store ({elsewhere or 'started from this page'}); "

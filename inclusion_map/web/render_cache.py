@@ -26,11 +26,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template, request
 
+from ..locations import as_location
+from ..stores import store_version
 from . import security
 
 #: Rendered in place of the response's nonce, then replaced. Random per process, so that no text
@@ -40,13 +41,9 @@ MAX_QUERY = 1024  # bytes of query string of a page that is kept
 _MAKING = threading.Lock()
 
 
-def store_stamp(path: str | Path) -> tuple[int, int] | None:
-    """The store file's version: its modification time (ns) and size; ``None`` without a file."""
-    try:
-        info = Path(path).stat()
-    except OSError:
-        return None
-    return info.st_mtime_ns, info.st_size
+def store_stamp(where) -> tuple | None:
+    """The store's version (see :func:`~inclusion_map.stores.store_version`); ``None`` when empty."""
+    return store_version(as_location(where))
 
 
 class Pending(Exception):

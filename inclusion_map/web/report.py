@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from ..errors import BadRequest, LayerMissing
 from ..freshness import summary
-from ..store import GeoPackageStore
+from ..stores import open_store
 from . import render_cache
 from . import report_figures as rf
 from .places import COMMUNE_LIST_MAX, gazette
@@ -183,7 +183,7 @@ def _charts(layers, table, whole, commune, focus, ranked, zones, threshold, lang
     communes, venues, gaps = layers["communes"], layers["venues"], layers["gaps"]
     classes = layers["communes_meta"].get("fragility", {}).get("classes") or []
     top_class = communes[communes["fragility_class"] == max((c["class"] for c in classes), default=5)]
-    store = GeoPackageStore(layers["path"])
+    store = open_store(layers["path"])
     # The cells beyond the threshold are dissolved into one hatched shape; a national grid (ten
     # million cells) is not read for it: the zones' colours then say the share beyond alone.
     rows = int(store.meta().get("gap_grid", {}).get("rows") or 0) if store.has("gap_grid") else 0
@@ -291,7 +291,7 @@ def _with_row(head, frame, code: str | None):
 @lru_cache(maxsize=16)
 def _build(path: str, stamp: int, commune: str | None, lang: str) -> dict:
     """Everything the template shows, cached per store version (``stamp``), commune and language."""
-    layers = {**rf.load_layers(GeoPackageStore(path)), "path": path}
+    layers = {**rf.load_layers(open_store(path)), "path": path}
     communes, venues, gaps = layers["communes"], layers["venues"], layers["gaps"]
     codes = dict(zip(communes["code"], communes["nom"], strict=False))
     if commune is not None and commune not in codes:
@@ -343,7 +343,7 @@ def _actors(path: str, commune: str | None, codes: dict, lang: str) -> list[dict
     """One entry per public kind of actor: how many the team has entered, per commune, and their
     names when few (the published ``actors`` layer only: organisers-only kinds never appear)."""
     kinds = {k: cfg for k, cfg in current_app.config["SETTINGS"].actors.kinds.items() if cfg.public}
-    store = GeoPackageStore(path)
+    store = open_store(path)
     layer = store.read("actors") if store.has("actors") else None
     meta = store.meta().get("actors", {}) if layer is not None else {}
     out = []
@@ -370,9 +370,8 @@ def _unknown_commune(commune: str) -> BadRequest:
 def _report_html(commune: str | None, for_pdf: bool) -> str:
     """The report page for ``commune`` (``None``: the whole territory) in the request's language."""
     settings = current_app.config["SETTINGS"]
-    path = Path(settings.store_path)
-    stamp = path.stat().st_mtime_ns if path.is_file() else 0
-    data = _build(str(path), stamp, commune, g.lang)
+    where = settings.store_location
+    data = _build(str(where), store_stamp(where), commune, g.lang)
     query = {k: v for k, v in (("commune", commune), ("lang", "en" if g.lang == "en" else None)) if v}
     return render_template("report.html", r=data, tr=_tr(g.lang), num=rf.num, pct=rf.pct, query=query,
                            pdf=for_pdf, printing=for_pdf or request.args.get("print") == "1",
@@ -386,7 +385,7 @@ def _commune_asked() -> str | None:
     asked = request.args.get("commune", "").strip()
     if not asked:
         return None
-    return gazette(current_app.config["SETTINGS"].store_path).code_for(asked) or asked
+    return gazette(current_app.config["SETTINGS"].store_location).code_for(asked) or asked
 
 
 @bp.get("/rapport")
@@ -399,7 +398,8 @@ def report_page():
 # background (``server.pdf_renders`` at a time), kept as a file beside the store and served from it;
 # until it is there, the request is answered at once with a short « en préparation » page.
 PDF_TYPICAL_S = 3.0
-PDF_FILE = re.compile(r"rapport-(\d+-\d+)-[\w-]+-(fr|en)\.pdf(\.[\w-]+\.tmp)?")
+# rapport-<store version: its numbers joined by dashes>-<commune, territoire or a hash>-<lang>.pdf
+PDF_FILE = re.compile(r"rapport-(\d+(?:-\d+)*)-[0-9A-Za-z]+-(fr|en)\.pdf(\.[\w-]+\.tmp)?")
 
 
 def pdf_folder(settings) -> Path:
@@ -407,12 +407,13 @@ def pdf_folder(settings) -> Path:
     return Path(settings.store_path).parent / "cache" / "reports"
 
 
-def _pdf_file(settings, stamp: tuple[int, int], commune: str | None, lang: str) -> Path:
+def _pdf_file(settings, stamp: tuple | None, commune: str | None, lang: str) -> Path:
     # Commune codes come from the store; anything unusual in one is hashed, never put in a path.
     name = commune or "territoire"
     if not re.fullmatch(r"[0-9A-Za-z]{1,10}", name):
         name = hashlib.sha256(name.encode()).hexdigest()[:16]
-    return pdf_folder(settings) / f"rapport-{stamp[0]}-{stamp[1]}-{name}-{lang}.pdf"
+    version = "-".join(str(part) for part in stamp or (0,))
+    return pdf_folder(settings) / f"rapport-{version}-{name}-{lang}.pdf"
 
 
 @lru_cache(maxsize=8)
@@ -421,7 +422,7 @@ def _commune_codes(path: str, stamp: tuple[int, int] | None) -> frozenset[str]:
 
     A cheap check made before any render is queued, so that a bad request is answered at once.
     """
-    store = GeoPackageStore(path)
+    store = open_store(path)
     for name, command in rf.HINTS.items():
         if stamp is None or not store.has(name):
             raise LayerMissing(name, command)
@@ -466,6 +467,8 @@ def _render_pdf(app, commune: str | None, lang: str, file: Path) -> Path:
 
 
 def _mtime(version: str) -> int:
+    """The first number of a store version: the GeoPackage's modification time, PostGIS's generation
+    (both grow with every write)."""
     return int(version.split("-")[0])
 
 
@@ -491,8 +494,8 @@ def _preparing(retry_after: int):
 def report_pdf():
     settings = current_app.config["SETTINGS"]
     commune = _commune_asked()
-    stamp = store_stamp(settings.store_path)
-    codes = _commune_codes(str(settings.store_path), stamp)
+    stamp = store_stamp(settings.store_location)
+    codes = _commune_codes(str(settings.store_location), stamp)
     if commune is not None and commune not in codes:
         raise _unknown_commune(commune)
     file = _pdf_file(settings, stamp, commune, g.lang)

@@ -1,4 +1,5 @@
-"""The error reports left by the public, in an embedded SQLite database beside the store.
+"""The error reports left by the public, in a side database of the store (an SQLite file beside a
+GeoPackage, or a schema of the PostGIS database: :mod:`inclusion_map.embedded_db`).
 
 Reports are appended in one transaction each (WAL journal), so none is lost when the GeoPackage
 is replaced by a harvest; the public form's rate limit is checked in that same transaction
@@ -13,11 +14,13 @@ so that a later opening without the settings (``python run.py reports``) applies
 
 from __future__ import annotations
 
-import sqlite3
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .embedded_db import connect, immediate
+from ..embedded_db import Target, exists, immediate, is_sqlite, transaction
+from ..locations import SideDatabase
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
@@ -49,32 +52,36 @@ def configured_retention() -> int | None:
 
 
 class ReportStore:
-    """Append and list error reports (one SQLite file), deleting those past their retention.
+    """Append and list error reports (one side database), deleting those past their retention.
 
     Parameters
     ----------
-    path : str or Path
-        The SQLite file.
+    path : str, Path or SideDatabase
+        The SQLite file, or the PostgreSQL schema (:func:`~inclusion_map.locations.side_db`).
     retention_days : int, optional
         Reports older than this are deleted whenever the file is opened. Default: the running
         site's setting (:func:`configured_retention`), else the one last recorded in the file,
         else none.
     """
 
-    def __init__(self, path: str | Path, retention_days: int | None = None):
-        self.path = Path(path)
+    def __init__(self, path: str | Path | SideDatabase, retention_days: int | None = None):
+        self.path: Target = path if isinstance(path, SideDatabase) else Path(path)
         self.retention_days = retention_days if retention_days is not None else configured_retention()
 
-    def _connect(self) -> sqlite3.Connection:
-        con = connect(self.path, SCHEMA)
-        with con:
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator:
+        """A connection for the block, the reports past their retention deleted first (committed)."""
+        with transaction(self.path, SCHEMA) as con:
             self._purge(con, datetime.now(UTC))
-        return con
+            con.commit()
+            yield con
 
-    def _purge(self, con: sqlite3.Connection, now: datetime) -> int:
+    def _purge(self, con, now: datetime) -> int:
         """Delete the reports past the retention; record the retention given. Returns how many."""
-        # Deleted messages and contacts are overwritten in the file, not only unlinked.
-        con.execute("PRAGMA secure_delete = ON")
+        if is_sqlite(con):
+            # Deleted messages and contacts are overwritten in the file, not only unlinked
+            # (PostgreSQL leaves that to its VACUUM).
+            con.execute("PRAGMA secure_delete = ON")
         days = self.retention_days
         if days is not None:
             con.execute("INSERT INTO retention (id, days) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET days = ?",
@@ -95,14 +102,10 @@ class ReportStore:
         now : datetime, optional
             Aware UTC time the ages are counted from (default: the clock).
         """
-        if not self.path.is_file():
+        if not exists(self.path):
             return 0
-        con = connect(self.path, SCHEMA)
-        try:
-            with con:
-                return self._purge(con, now or datetime.now(UTC))
-        finally:
-            con.close()
+        with transaction(self.path, SCHEMA) as con:
+            return self._purge(con, now or datetime.now(UTC))
 
     def add(self, venue_id: str, venue_name: str, kind: str, message: str, contact: str, lang: str,
             client: str) -> int:  # fmt: skip
@@ -111,10 +114,10 @@ class ReportStore:
         with self._connect() as con:
             cur = con.execute(
                 "INSERT INTO reports (venue_id, venue_name, kind, message, contact, lang, client, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (venue_id, venue_name, kind, message, contact, lang, client, now),
             )
-            return int(cur.lastrowid)
+            return int(cur.fetchone()[0])
 
     def add_within_limit(self, venue_id: str, venue_name: str, kind: str, message: str, contact: str,
                          lang: str, client: str, limit: int, within: timedelta) -> int | None:  # fmt: skip
@@ -138,16 +141,16 @@ class ReportStore:
                 return None
             cur = con.execute(
                 "INSERT INTO reports (venue_id, venue_name, kind, message, contact, lang, client, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (venue_id, venue_name, kind, message, contact, lang, client, at),
             )
-            return int(cur.lastrowid)
+            return int(cur.fetchone()[0])
 
     def recent_count(self, client: str, within: timedelta) -> int:
         """Reports sent by ``client`` during the last ``within`` (to read; the form's limit is
         :meth:`add_within_limit`)."""
         since = (datetime.now(UTC) - within).isoformat(timespec="seconds")
-        if not self.path.is_file():
+        if not exists(self.path):
             return 0
         with self._connect() as con:
             row = con.execute(
@@ -157,7 +160,7 @@ class ReportStore:
 
     def list(self, limit: int = 200) -> list[dict]:
         """The latest reports, newest first."""
-        if not self.path.is_file():
+        if not exists(self.path):
             return []
         with self._connect() as con:
             rows = con.execute("SELECT * FROM reports ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
@@ -165,7 +168,7 @@ class ReportStore:
 
     def get(self, report_id: int) -> dict | None:
         """One report, or None when there is no such report."""
-        if not self.path.is_file():
+        if not exists(self.path):
             return None
         with self._connect() as con:
             row = con.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
@@ -173,7 +176,7 @@ class ReportStore:
 
     def set_status(self, report_id: int, status: str) -> bool:
         """Change a report's status; False when there is no such report."""
-        if not self.path.is_file():
+        if not exists(self.path):
             return False
         with self._connect() as con:
             return (

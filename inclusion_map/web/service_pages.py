@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template, request, url_for
 
+from ..errors import StoreUnavailable
 from ..freshness import footer_parts
 from ..phones import display_phone
 from . import i18n
@@ -48,9 +49,10 @@ def _settings():
 def _purge_old_reports(state) -> None:
     """Reports past their retention go when the site starts, even if none is written for months."""
     settings = state.app.config["SETTINGS"]
-    path = reports_path(settings)
-    if path.is_file():
-        ReportStore(path, settings.site.personal_data.report_retention_days).purge()
+    try:
+        ReportStore(reports_path(settings), settings.site.personal_data.report_retention_days).purge()
+    except StoreUnavailable as exc:  # the database is down: the site starts anyway (pages say 503)
+        state.app.logger.warning("old reports not purged at start: %s", exc)
 
 
 def help_line(site, lang: str) -> dict | None:
@@ -85,7 +87,7 @@ def _template_helpers() -> dict:
         "site_info": site,
         "help_line": help_line(site, lang),
         "compliance_text": i18n.text(f"sp_state_{site.accessibility.compliance}", lang),
-        "footer_parts": lambda: footer_parts(data_info(_settings().store_path), lang),
+        "footer_parts": lambda: footer_parts(data_info(_settings().store_location), lang),
         "error_text": lambda error: i18n.error_text(error, lang),
         "explain_label": lambda label: explain_label(label, lang),
         "v_lang": lambda label: i18n.value_lang(label, lang),

@@ -42,6 +42,7 @@ from ..geo.bbox import finite_number as _number
 from ..geo.bbox import parse_bbox
 from ..geo.crs import METRIC, STORED
 from ..hours import parse_hours
+from ..locations import StoreLocation, as_location, is_postgis
 from ..schema import FIELDS
 
 # Query parameter → (column, vocabulary). Within one parameter values are OR'ed, across them AND'ed.
@@ -200,6 +201,7 @@ class VenueIndex:
         for position, venue_id in enumerate(frame["id"].astype(str)):
             self._by_id.setdefault(venue_id, position)
         self.walk = walk or Walk.from_settings(Coverage())
+        self.search = None
         return self
 
     def __len__(self) -> int:
@@ -273,6 +275,9 @@ class VenueIndex:
             scale = _to_metric()[1].get_factors(lon, lat).meridional_scale  # conformal: one factor
             if not all(map(math.isfinite, (x, y, scale))):  # a pole: nothing is measurable there
                 rows = rows[:0]
+            elif radius_m is not None and self.search is not None:
+                rows = self.search(_degree_box(lon, lat, radius_m))  # the database's spatial index
+                rows = rows[keep[rows] & self.located[rows]]
             elif radius_m is not None and self._tree is not None:
                 near = self._tree.query_ball_point([x, y], radius_m * scale * 1.000001)
                 rows = np.sort(self._tree_rows[np.asarray(near, dtype=np.int64)])
@@ -280,6 +285,8 @@ class VenueIndex:
             dist = np.hypot(self._xy[rows, 0] - x, self._xy[rows, 1] - y) / scale
             if radius_m is not None:
                 rows, dist = rows[dist <= radius_m], dist[dist <= radius_m]
+        if box and self.search is not None and dist is None:
+            rows = np.intersect1d(rows, self.search(box), assume_unique=True)
         if box:
             lons, lats = self.lon[rows], self.lat[rows]
             inside = (lons >= box[0]) & (lons <= box[2]) & (lats >= box[1]) & (lats <= box[3])
@@ -300,26 +307,46 @@ class VenueIndex:
         return QueryResult(total=len(rows), items=items, limit=limit, offset=offset)
 
 
+def _degree_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """A WGS84 box (degrees) holding every point within ``radius_m`` metres of (lon, lat).
+
+    Generous by 2 %: it only picks the candidates from the database's index; the exact distance is
+    measured afterwards, as with the k-d tree.
+    """
+    dlat = radius_m / 110_574 * 1.02  # the shortest degree of latitude, at the equator
+    edge = min(abs(lat) + dlat, 89.9)
+    dlon = min(radius_m / (111_320 * math.cos(math.radians(edge))) * 1.02, 180.0)
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
+
+
 _CACHE: dict[str, tuple[tuple, VenueIndex]] = {}
 _LOCK = threading.Lock()
 
 
-def get_index(store_path: str | os.PathLike[str]) -> VenueIndex:
-    """The index of the store's ``venues`` layer, rebuilt only when the store file changes.
+def get_index(store_path: StoreLocation | os.PathLike[str]) -> VenueIndex:
+    """The index of the store's ``venues`` layer, rebuilt only when the store changes.
 
-    Cached per resolved path and keyed by the file's modification time (ns) and size; an empty
-    index is returned when the store file or its ``venues`` layer does not exist.
+    Cached per store and keyed by its version; an empty index is returned when the store or its
+    ``venues`` layer does not exist. With PostGIS, the radius and box searches pick their
+    candidates with the database's GiST index (:meth:`PostGISStore.fids_in_box`); filters, hours and
+    ranking stay in memory, identical for both backends.
     """
-    from ..store import GeoPackageStore
+    import functools
 
-    path = Path(store_path).resolve()
-    stamp = (path.stat().st_mtime_ns, path.stat().st_size) if path.is_file() else None
+    from ..stores import open_store
+
+    where = as_location(store_path)
+    if not is_postgis(where):
+        where = Path(where).resolve()
+    store = open_store(where)
+    stamp = store.version()
     with _LOCK:
-        if (cached := _CACHE.get(str(path))) and cached[0] == stamp:
+        if (cached := _CACHE.get(str(where))) and cached[0] == stamp:
             return cached[1]
-        store = GeoPackageStore(path)
         frame = (store.read("venues") if stamp is not None and store.has("venues")
                  else gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs=STORED)))  # fmt: skip
         index = VenueIndex.from_frame(frame)
-        _CACHE[str(path)] = (stamp, index)
+        if is_postgis(where) and stamp is not None and store.has("venues"):
+            index.search = functools.partial(store.fids_in_box, store.table_of("venues"))
+        _CACHE[str(where)] = (stamp, index)
         return index
