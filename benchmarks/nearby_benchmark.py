@@ -9,16 +9,22 @@ waitress: a bare Flask app with one trivial JSON endpoint as the baseline, and
 ``/api/venues?lon=..&lat=..&radius=2000`` of the real app when ``inclusion_map.web.create_app``
 exists (served from a temporary GeoPackage holding the same venues).
 
+With ``--postgres ADMIN_URL`` (a server where it may create a database), the same venues are
+also written to a PostGIS store and the same queries are timed with their candidates picked by the
+database's GiST index (:func:`inclusion_map.web.venue_index.get_index` on a ``postgresql://`` URL),
+side by side with the in-memory k-d tree, and ``/api/venues`` is served from PostGIS too.
+
 Usage::
 
-    python benchmarks/nearby_benchmark.py [--data ../shared/data] [--n 1000] [--http-n 1000]
+    python benchmarks/nearby_benchmark.py [--data ../shared/data] [--n 1000] [--http-n 1000] [--postgres URL]
 
-Goal: a nearby query well under 20 ms on the national set.
+Goals: a nearby query well under 20 ms on the national set; PostGIS within 2× of the memory index.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import subprocess
@@ -139,20 +145,46 @@ def baseline_app():
     return app
 
 
-def real_app(venues: gpd.GeoDataFrame, folder: Path):
-    """The real app (``create_app``) reading a temporary store that holds ``venues``, or ``None``."""
+def real_app(venues: gpd.GeoDataFrame, folder: Path, url: str | None = None):
+    """The real app (``create_app``) reading a temporary store that holds ``venues`` (a GeoPackage
+    in ``folder``, or the PostGIS database ``url``), or ``None``."""
     try:
         from inclusion_map.web import create_app
     except ImportError:
         return None
     from inclusion_map.config import load_settings
-    from inclusion_map.store import GeoPackageStore
+    from inclusion_map.stores import open_store
 
     store = folder / "store.gpkg"
-    GeoPackageStore(store).write("venues", venues)
+    open_store(url or store).write("venues", venues)
     settings = load_settings(ROOT / "config.yaml",
-                             store={"path": str(store), "reports_dir": str(folder / "reports")})  # fmt: skip
+                             store={"path": str(store), "reports_dir": str(folder / "reports"), "url": url})  # fmt: skip
     return create_app(settings)
+
+
+@contextlib.contextmanager
+def scratch_database(admin_url: str):
+    """A new database with PostGIS on the server of ``admin_url``, dropped at the end; its URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    from inclusion_map.embedded_db import release_idle
+    from inclusion_map.postgis_store import release
+
+    name = f"im_bench_nearby_{os.getpid()}"
+    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+    with psycopg.connect(admin_url, autocommit=True) as con:
+        con.execute(f"CREATE DATABASE {name}")
+    try:
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        yield url
+    finally:
+        release()
+        release_idle()
+        with psycopg.connect(admin_url, autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def line(label: str, figures: dict[str, float], extra: str = "") -> None:
@@ -165,6 +197,8 @@ def main() -> None:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--n", type=int, default=1000, help="queries per in-memory measure")
     parser.add_argument("--http-n", type=int, default=1000, help="requests per HTTP measure")
+    parser.add_argument("--postgres", default=None, metavar="ADMIN_URL",
+                        help="also time the queries with PostGIS (a server where a database may be created)")
     args = parser.parse_args()
     print(f"Reading the real venue files of {args.data}")
     records = load_records(Path(args.data)).dropna(subset=["latitude", "longitude"]).reset_index(drop=True)
@@ -185,6 +219,8 @@ def main() -> None:
             line(f"{area}{label}", figures, f"   {mean:6.1f} matches on average")
     verdict = "met" if max(p95s) < 20 else "NOT met"
     print(f"  goal, well under 20 ms per query: {verdict} (worst p95 {max(p95s):.3f} ms)")
+    if args.postgres:
+        postgis_queries(venues, index, args)
 
     print(f"\nHTTP through waitress (loopback, {args.http_n:,} sequential GETs, keep-alive)")
     ping = http_benchmark(baseline_app(), "/ping?lon={lon:.5f}&lat={lat:.5f}", args.http_n)
@@ -199,6 +235,31 @@ def main() -> None:
                 line("/api/venues?lon=..&lat=..&radius=2000", http_benchmark(app, path, args.http_n))
         except Exception as exc:  # the app is young: say what failed, keep the figures above
             print(f"  /api/venues: could not be measured: {type(exc).__name__}: {exc}")
+
+
+def postgis_queries(venues: gpd.GeoDataFrame, index: VenueIndex, args) -> None:
+    """The same nearby queries with PostGIS picking the candidates, beside the in-memory tree."""
+    from inclusion_map.stores import open_store
+    from inclusion_map.web.venue_index import get_index
+
+    with scratch_database(args.postgres) as url, tempfile.TemporaryDirectory(prefix="nearby-pg-") as folder:
+        started = time.perf_counter()
+        open_store(url).write("venues", venues)
+        print(f"\nPostGIS: {len(venues):,} venues written in {time.perf_counter() - started:.2f} s; "
+              f"{args.n:,} nearby queries, radius 2 km, limit 20, candidates from the GiST index")  # fmt: skip
+        database = get_index(url)
+        ratios = []
+        for area, box in (("Île-de-France", IDF), ("Paris + inner suburbs", CORE)):
+            points = random_points(box, args.n)
+            memory, _ = time_queries(index, points)
+            figures, mean = time_queries(database, points)
+            ratios.append(figures["p50_ms"] / memory["p50_ms"])
+            line(f"{area} (PostGIS)", figures, f"   {mean:6.1f} matches; {ratios[-1]:.1f}× the memory p50")
+        verdict = "met" if max(ratios) <= 2 else "NOT met"
+        print(f"  goal, PostGIS within 2× of the memory index: {verdict} (worst {max(ratios):.1f}× per query)")
+        app = real_app(venues, Path(folder), url)
+        path = "/api/venues?lon={lon:.5f}&lat={lat:.5f}&radius=2000"
+        line("/api/venues?…&radius=2000 (PostGIS)", http_benchmark(app, path, args.http_n))
 
 
 if __name__ == "__main__":
