@@ -234,6 +234,7 @@ def test_a_database_that_does_not_answer_gives_503_never_the_password(tmp_path, 
     """The PostGIS server is down: the site still starts, says so in its language with 503, and
     /readyz fails its store check; the URL's password is never shown."""
     from conftest import mirror_settings
+
     from inclusion_map.web import create_app
 
     down = f"postgresql://im:s3cret@/im?host={tmp_path}&port=1"  # no server listens there
