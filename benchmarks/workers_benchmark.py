@@ -23,9 +23,9 @@ hooks of ``load_benchmark.py`` that count the answers by status.
    its requests, gunicorn starts another): answers other than 2xx, socket errors, and the time
    until N workers answer again. Without PostGIS this is measured on the GeoPackage.
 
-The PostGIS rows need ``inclusion_map.store_copy.copy_store`` and a server (``--postgres``, an
-admin URL, or ``$INCLUSION_MAP_TEST_POSTGRES``): a database ``im_bench_<pid>`` is made with
-PostGIS, filled with ``copy_store`` and dropped at the end. Without them the rows say why.
+The PostGIS rows need a server (``--postgres``, an admin URL, or ``$INCLUSION_MAP_TEST_POSTGRES``):
+a database ``im_bench_<pid>`` is made with PostGIS, filled with ``copy_store`` (as ``python run.py
+store copy`` does) and dropped at the end. Without a server the rows say why.
 
 Usage::
 
@@ -214,10 +214,6 @@ def postgis_database(admin_url: str):
 
 def postgis_unavailable(admin_url: str | None) -> str | None:
     """Why the PostGIS rows cannot be measured here, or ``None`` when they can."""
-    try:
-        from inclusion_map.store_copy import copy_store  # noqa: F401
-    except ImportError:
-        return "not available yet (inclusion_map.store_copy.copy_store is missing)"
     if not admin_url:
         return "no PostgreSQL server: pass --postgres URL (or set INCLUSION_MAP_TEST_POSTGRES)"
     try:

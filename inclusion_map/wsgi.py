@@ -29,6 +29,8 @@ SECRET_ENV = "INCLUSION_MAP_SECRET_KEY"
 TIMEOUT_S = 60
 #: seconds a worker asked to stop (SIGTERM, SIGHUP of the parent) has to finish its requests
 GRACEFUL_TIMEOUT_S = 30
+#: connections one worker holds open per thread of it (the others are taken by the other workers)
+CONNECTIONS_PER_THREAD = 4
 #: seconds an idle keep-alive connection is kept (a reverse proxy reuses its connections)
 KEEPALIVE_S = 5
 
@@ -64,6 +66,11 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, access_lo
         "workers": workers,
         "worker_class": "gthread",
         "threads": threads,
+        # gthread's default (1,000 connections a worker) lets one worker take every keep-alive
+        # connection of a proxy or a client while the others idle: a few per thread spreads them.
+        # Beyond workers × threads × 4 open connections, new ones wait in the socket's queue until
+        # one closes (an idle keep-alive connection closes after KEEPALIVE_S). One worker: no limit.
+        "worker_connections": threads * CONNECTIONS_PER_THREAD if workers > 1 else 1000,
         "timeout": TIMEOUT_S,
         "graceful_timeout": GRACEFUL_TIMEOUT_S,
         "keepalive": KEEPALIVE_S,
