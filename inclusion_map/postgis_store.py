@@ -31,7 +31,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import geopandas as gpd
 import numpy as np
@@ -42,7 +41,7 @@ from .errors import NotFound, StoreError, StoreUnavailable
 from .geo.crs import STORED
 from .locations import redact
 from .postgis_migrations import SCHEMA, migrate
-from .store import HISTORY_TABLES, LayerDocs
+from .store import HISTORY_TABLES, LayerDocs, written_entry
 
 NULL = r"\N"  # COPY's NULL marker: empty strings stay empty strings
 #: a writer's transaction lock: one writer at a time per database
@@ -111,10 +110,6 @@ def release(url: str | None = None) -> None:
 
 if hasattr(os, "register_at_fork"):  # a forked web worker shares no socket with its parent
     os.register_at_fork(before=release)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _first_line(error: Exception) -> str:
@@ -255,9 +250,7 @@ class _Writer:
             self.con.execute(f"CREATE INDEX ON {SCHEMA}.{_ident(table)} USING gist (geometry)")
         self.con.execute(f"ANALYZE {SCHEMA}.{_ident(table)}")
         self.written[layer] = {"table_name": table, "columns": types, "spatial": spatial}
-        entry = dict(meta or self.meta.get(layer, {}))
-        entry.update(layer=layer, rows=len(frame), written_at=_now())
-        self.meta[layer] = entry
+        self.meta[layer] = written_entry(layer, len(frame), meta or self.meta.get(layer, {}))
 
     def append(self, table: str, rows: list[dict]) -> None:
         """Append rows to a history table (created on first use, widened for new columns)."""

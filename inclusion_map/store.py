@@ -73,9 +73,7 @@ class _Writer:
         else:
             pyogrio.write_dataframe(pd.DataFrame(frame), self.path, layer=layer, driver="GPKG")
         _forget(self.path)
-        entry = dict(meta or self.meta.get(layer, {}))
-        entry.update(layer=layer, rows=len(frame), written_at=_now())
-        self.meta[layer] = entry
+        self.meta[layer] = written_entry(layer, len(frame), meta or self.meta.get(layer, {}))
 
     def append(self, table: str, rows: list[dict]) -> None:
         """Append rows to an attribute table (created on first use)."""
@@ -101,6 +99,11 @@ def _remove_leftovers(folder: Path, prefix: str) -> None:
     """
     for leftover in folder.glob(f"{prefix}*.gpkg*"):
         leftover.unlink(missing_ok=True)
+
+
+def written_entry(layer: str, rows: int, meta: dict) -> dict:
+    """The metadata a write records for ``layer``: the given document, its name, rows and time."""
+    return {**meta, "layer": layer, "rows": rows, "written_at": _now()}
 
 
 def _literal(value) -> str:
