@@ -25,7 +25,6 @@ within 2× of the same search on the memory index.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.util
 import os
 import subprocess
@@ -163,31 +162,6 @@ def real_app(venues: gpd.GeoDataFrame, folder: Path, url: str | None = None):
     return create_app(settings)
 
 
-@contextlib.contextmanager
-def scratch_database(admin_url: str):
-    """A new database with PostGIS on the server of ``admin_url``, dropped at the end; its URL."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    from inclusion_map.embedded_db import release_idle
-    from inclusion_map.postgis_store import release
-
-    name = f"im_bench_nearby_{os.getpid()}"
-    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    with psycopg.connect(admin_url, autocommit=True) as con:
-        con.execute(f"CREATE DATABASE {name}")
-    try:
-        with psycopg.connect(url, autocommit=True) as con:
-            con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        yield url
-    finally:
-        release()
-        release_idle()
-        with psycopg.connect(admin_url, autocommit=True) as con:
-            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 def line(label: str, figures: dict[str, float], extra: str = "") -> None:
     print(f"  {label:<44} p50 {figures['p50_ms']:7.3f} ms   p95 {figures['p95_ms']:7.3f} ms"
           f"   {figures['per_s']:9,.0f} /s{extra}")  # fmt: skip
@@ -246,10 +220,12 @@ def main() -> None:
 
 def postgis_queries(venues: gpd.GeoDataFrame, index: VenueIndex, args) -> dict[str, float]:
     """The same nearby queries with PostGIS picking the candidates, beside the in-memory tree."""
+    from workers_benchmark import postgis_database  # the same scratch database, made and dropped
+
     from inclusion_map.stores import open_store
     from inclusion_map.web.venue_index import get_index
 
-    with scratch_database(args.postgres) as url, tempfile.TemporaryDirectory(prefix="nearby-pg-") as folder:
+    with postgis_database(args.postgres) as url, tempfile.TemporaryDirectory(prefix="nearby-pg-") as folder:
         started = time.perf_counter()
         open_store(url).write("venues", venues)
         print(f"\nPostGIS: {len(venues):,} venues written in {time.perf_counter() - started:.2f} s; "

@@ -20,30 +20,23 @@ PRECISION``, SQLite's sizes. Connections come from a small pool of this process.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreUnavailable
+from . import postgres
 from .files import owner_only
-from .locations import SideDatabase, redact
+from .locations import SideDatabase
 
 Target = Path | SideDatabase
 
 #: how long a writer waits for the others (SQLite's busy timeout, PostgreSQL's lock_timeout)
 WAIT_S = 10
-#: idle PostgreSQL connections kept per side database and process
-POOL_SIZE = 4
-#: an idle PostgreSQL connection older than this is closed rather than reused (servers and
-#: firewalls drop long-idle sessions; a fresh one costs less than a failed request)
-POOL_IDLE_S = 300.0
 
 
 def exists(target: Target) -> bool:
@@ -54,14 +47,14 @@ def exists(target: Target) -> bool:
     if isinstance(target, SideDatabase):
         if (target.url, target.schema) in _MADE:
             return True  # made by this process (a schema is never removed while the site runs)
-        con = _take(target.url, target.schema)
+        con = postgres.take(target.url, target.schema, _row_factory)
         try:
             row = con.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (target.schema,)).fetchone()
             con.rollback()
         except BaseException:
             con.close()
             raise
-        _give_back(con, target.url, target.schema)
+        postgres.give_back(con, target.url, target.schema)
         return row is not None
     return Path(target).is_file()
 
@@ -177,17 +170,8 @@ def is_sqlite(con) -> bool:
     return isinstance(con, sqlite3.Connection)
 
 
-def lock_key(kind: str, name: str) -> int:
-    """A PostgreSQL advisory lock key (a signed 64-bit integer) for ``kind`` and ``name``.
-
-    Stable across processes and machines, unlike Python's ``hash``.
-    """
-    digest = hashlib.blake2b(f"inclusion_map:{kind}:{name}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 def _lock_key(kind: str, target: SideDatabase) -> int:
-    return lock_key(kind, target.schema)
+    return postgres.lock_key(kind, target.schema)
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------------
@@ -252,7 +236,7 @@ class PgConnection:
         if self.raw is None:
             return
         raw, self.raw = self.raw, None
-        _give_back(raw, self._url, self._schema)
+        postgres.give_back(raw, self._url, self._schema)
 
     def __enter__(self) -> PgConnection:
         return self
@@ -271,7 +255,8 @@ _READY_LOCK = threading.Lock()
 
 
 def _pg_connect(target: SideDatabase, schema: str) -> PgConnection:
-    raw = _take(target.url, target.schema)
+    raw = postgres.take(target.url, target.schema, _row_factory)
+    raw.autocommit = False  # transactions as sqlite3's: opened by the first statement
     con = PgConnection(raw, target.url, target.schema)
     try:
         key = (target.url, target.schema, schema)
@@ -295,109 +280,6 @@ def _create(con: PgConnection, target: SideDatabase, schema: str) -> None:
     con.raw.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(target.schema)))
     con.executescript(schema)
     con.commit()
-
-
-class _Pool:
-    """The idle connections of one process, per (URL, schema)."""
-
-    def __init__(self):
-        self.pid = os.getpid()
-        self.lock = threading.Lock()
-        self.idle: dict[tuple[str, str], list[tuple[float, Any]]] = {}
-
-
-_POOL = _Pool()
-#: pools inherited through ``fork``: kept referenced, never closed nor collected in the child,
-#: since closing a connection there would end the parent's session on the shared socket
-_INHERITED: list[_Pool] = []
-
-
-def _pool() -> _Pool:
-    global _POOL
-    if _POOL.pid != os.getpid():
-        _INHERITED.append(_POOL)
-        _POOL = _Pool()
-    return _POOL
-
-
-def _close_idle() -> None:
-    """Close this process's idle connections (before a fork: the child then shares none)."""
-    pool = _POOL
-    if pool.pid != os.getpid():
-        return
-    with pool.lock:
-        idle = [con for stack in pool.idle.values() for _, con in stack]
-        pool.idle.clear()
-    for con in idle:
-        with contextlib.suppress(Exception):
-            con.close()
-
-
-release_idle = _close_idle  # public name: before a database is dropped or copied as a template
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_close_idle)
-
-
-def _take(url: str, schema: str):
-    """An idle connection to ``url`` with ``search_path`` set to ``schema``, or a new one."""
-    pool = _pool()
-    stale = []
-    found = None
-    with pool.lock:
-        stack = pool.idle.get((url, schema), [])
-        while stack:
-            since, con = stack.pop()
-            if time.monotonic() - since < POOL_IDLE_S and not con.closed:
-                found = con
-                break
-            stale.append(con)
-    for con in stale:
-        with contextlib.suppress(Exception):
-            con.close()
-    return found if found is not None else _open(url, schema)
-
-
-def _open(url: str, schema: str):
-    import psycopg
-    from psycopg import sql
-
-    try:
-        raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=10)
-    except psycopg.OperationalError as exc:  # the server is down or unreachable: try again later
-        line = (str(exc).strip().splitlines() or ["no answer"])[0]
-        raise StoreUnavailable(f"cannot reach the PostGIS store {redact(url)}: {line}",
-                               hint="check that the database server runs, and store.url") from None  # fmt: skip
-    try:
-        # public too: PostGIS's types and functions live there
-        raw.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)))
-        raw.autocommit = False
-    except BaseException:
-        raw.close()
-        raise
-    return raw
-
-
-def _give_back(raw, url: str, schema: str) -> None:
-    """Return a connection to the pool (rolled back first), or close it when broken or in excess."""
-    from psycopg.pq import TransactionStatus
-
-    pool = _pool()
-    try:
-        if not raw.closed and not raw.broken and raw.info.transaction_status != TransactionStatus.IDLE:
-            raw.rollback()
-    except Exception:
-        pass
-    if raw.closed or raw.broken or raw.info.transaction_status != TransactionStatus.IDLE:
-        with contextlib.suppress(Exception):
-            raw.close()
-        return
-    with pool.lock:
-        stack = pool.idle.setdefault((url, schema), [])
-        if len(stack) < POOL_SIZE:
-            stack.append((time.monotonic(), raw))
-            return
-    raw.close()
 
 
 _LITERAL = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")")

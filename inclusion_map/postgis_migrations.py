@@ -7,8 +7,10 @@ step is appended to :data:`MIGRATIONS` with the next number; a step is never edi
 
 from __future__ import annotations
 
+from .postgres import lock_key
+
 SCHEMA = "im_store"
-MIGRATION_LOCK = 0x1A_57_0E_00
+MIGRATION_LOCK = lock_key("migrate", "store")
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "catalogue, metadata and generation", f"""

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,84 +35,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import NotFound, StoreError, StoreUnavailable
+from .errors import NotFound, StoreError
 from .geo.crs import STORED
 from .locations import redact
 from .postgis_migrations import SCHEMA, migrate
+from .postgres import connect, connection, lock_key
 from .store import HISTORY_TABLES, LayerDocs, written_entry
 
 NULL = r"\N"  # COPY's NULL marker: empty strings stay empty strings
 #: a writer's transaction lock: one writer at a time per database
-WRITE_LOCK = 0x1A_57_0E_01
-
-_POOLS: dict[tuple[int, str], list] = {}
+WRITE_LOCK = lock_key("write", "store")
 _MIGRATED: set[str] = set()  # URLs whose tables this process has checked
 #: how long a worker trusts the generation it read (seconds): a write by another process is seen
 #: within this time, a write by this process at once (its commit forgets the value)
 VERSION_TTL_S = 0.5
 _VERSIONS: dict[str, tuple[float, tuple[int] | None]] = {}
-_POOL_LOCK = threading.Lock()
-
-
-def _psycopg():
-    try:
-        import psycopg
-    except ImportError as exc:  # declared in pyproject.toml; a trimmed install may lack it
-        raise StoreError("the PostGIS store needs psycopg", hint="pip install 'psycopg[binary]'") from exc
-    return psycopg
-
-
-@contextmanager
-def connection(url: str, *, autocommit: bool = True) -> Iterator:
-    """A connection to ``url`` from this process's small pool (a few reused connections).
-
-    The pool is per process id: a forked web worker never reuses its parent's sockets.
-    """
-    psycopg = _psycopg()
-    key = (os.getpid(), url)
-    with _POOL_LOCK:
-        idle = _POOLS.setdefault(key, [])
-        con = idle.pop() if idle else None
-    if con is None or con.closed:
-        try:
-            con = psycopg.connect(url, autocommit=True, connect_timeout=10)
-        except psycopg.Error as exc:
-            raise StoreUnavailable(f"cannot connect to the PostGIS store {redact(url)}: {_first_line(exc)}",
-                             hint="check store.url / INCLUSION_MAP_STORE_URL and that the server runs") from None  # fmt: skip
-    con.autocommit = autocommit
-    try:
-        yield con
-    except BaseException:
-        if not con.closed and con.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            con.rollback()
-        raise
-    finally:
-        if not con.closed and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-            with _POOL_LOCK:
-                idle = _POOLS.setdefault(key, [])
-                if len(idle) < 4:  # a few kept per process: enough for its threads' short queries
-                    idle.append(con)
-                    con = None
-        if con is not None and not con.closed:
-            con.close()
-
-
-def release(url: str | None = None) -> None:
-    """Close this process's idle connections (to ``url``, or all): before a database is dropped or
-    copied as a template, which PostgreSQL refuses while anyone is connected."""
-    with _POOL_LOCK:
-        for key in [k for k in _POOLS if url is None or k[1] == url]:
-            for con in _POOLS.pop(key):
-                con.close()
-
-
-if hasattr(os, "register_at_fork"):  # a forked web worker shares no socket with its parent
-    os.register_at_fork(before=release)
-
-
-def _first_line(error: Exception) -> str:
-    """libpq's message without its details (they may name the server's addresses)."""
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _ident(name: str) -> str:
@@ -210,12 +145,11 @@ def _typed(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
 class _Writer:
     """Writes new tables and history rows inside the store's open transaction."""
 
-    def __init__(self, con, generation: int, meta: dict[str, dict], history: set[str]):
+    def __init__(self, con, generation: int, meta: dict[str, dict]):
         self.con = con
         self.generation = generation
         self.meta = meta
         self.written: dict[str, dict] = {}
-        self._history = history
 
     def write(self, layer: str, frame: pd.DataFrame, meta: dict | None = None) -> None:
         """Replace ``layer`` with ``frame`` (a GeoDataFrame in EPSG:4326, or a plain table)."""
@@ -276,7 +210,6 @@ class _Writer:
             f"INSERT INTO {SCHEMA}.catalog (layer, table_name, columns, spatial, generation) "
             "VALUES (%s, %s, %s, false, %s) ON CONFLICT (layer) DO UPDATE SET columns = EXCLUDED.columns",
             (table, name, json.dumps(list(known.items())), self.generation))
-        self._history.add(table)
 
     def _history_columns(self, table: str) -> dict[str, str]:
         row = self.con.execute(f"SELECT columns FROM {SCHEMA}.catalog WHERE layer = %s", (table,)).fetchone()
@@ -305,8 +238,8 @@ class PostGISStore(LayerDocs):
 
     # --- plumbing ------------------------------------------------------------------------
     @contextmanager
-    def _con(self, autocommit: bool = True):
-        with connection(self.url, autocommit=autocommit) as con:
+    def _con(self):
+        with connection(self.url) as con:
             if self.url not in _MIGRATED:
                 migrate(con)
                 _MIGRATED.add(self.url)
@@ -406,6 +339,8 @@ class PostGISStore(LayerDocs):
         max_features : int, optional
             At most this many rows (in stored order).
         """
+        from psycopg import ClientCursor
+
         with self._con() as con:
             table, types, spatial = self._entry(con, layer)
             wanted = [c for c in types if columns is None or c in columns]
@@ -428,7 +363,7 @@ class PostGISStore(LayerDocs):
             sql += " ORDER BY fid"
             if max_features is not None:
                 sql += f" LIMIT {int(max_features)}"
-            query = _psycopg().ClientCursor(con).mogrify(sql, args) if args else sql
+            query = ClientCursor(con).mogrify(sql, args) if args else sql
             buffer = io.StringIO()
             with con.cursor().copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true, NULL '{NULL}')") as copy:
                 for chunk in copy:
@@ -457,11 +392,7 @@ class PostGISStore(LayerDocs):
     def transaction(self) -> Iterator[_Writer]:
         """Write new tables, then swap them in with the metadata in one commit; nothing changes if
         the block fails."""
-        psycopg = _psycopg()
-        try:
-            con = psycopg.connect(self.url, autocommit=False, connect_timeout=10)
-        except psycopg.Error as exc:
-            raise StoreUnavailable(f"cannot connect to the PostGIS store {self.path}: {_first_line(exc)}") from None
+        con = connect(self.url, autocommit=False)
         try:
             migrate(con)
             con.commit()
@@ -470,10 +401,12 @@ class PostGISStore(LayerDocs):
                                  hint="wait for the other harvest to finish")  # fmt: skip
             current = con.execute(f"SELECT generation FROM {SCHEMA}.state").fetchone()[0] or 0
             meta = {layer: dict(m) for layer, m in con.execute(f"SELECT layer, meta FROM {SCHEMA}.layer_meta")}
-            writer = _Writer(con, int(current) + 1, meta, set())
+            writer = _Writer(con, int(current) + 1, meta)
             yield writer
+            kept = {entry["table_name"] for entry in writer.written.values()}  # a history table keeps its name
             replaced = [row[0] for row in con.execute(
-                f"SELECT table_name FROM {SCHEMA}.catalog WHERE layer = ANY(%s)", (list(writer.written),))]
+                f"SELECT table_name FROM {SCHEMA}.catalog WHERE layer = ANY(%s)", (list(writer.written),))
+                if row[0] not in kept]  # fmt: skip
             for table in replaced:  # kept until the next write: readers may still be on them
                 con.execute(f"INSERT INTO {SCHEMA}.retired (table_name, generation) VALUES (%s, %s) "
                             "ON CONFLICT DO NOTHING", (table, writer.generation))
@@ -502,6 +435,8 @@ class PostGISStore(LayerDocs):
 
     def _drop_unused(self, con, generation: int) -> None:
         """Drop the tables replaced by an earlier write than this one (this write's are kept)."""
+        from psycopg import Error
+
         con.autocommit = True
         con.execute("SET lock_timeout = '2s'")  # a reader still on an old table: dropped next time
         old = con.execute(f"SELECT table_name FROM {SCHEMA}.retired WHERE generation < %s", (generation,)).fetchall()
@@ -509,7 +444,7 @@ class PostGISStore(LayerDocs):
             try:
                 con.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{_ident(table)}")
                 con.execute(f"DELETE FROM {SCHEMA}.retired WHERE table_name = %s", (table,))
-            except _psycopg().Error:
+            except Error:
                 pass
 
     def write(self, layer: str, frame: pd.DataFrame, meta: dict | None = None) -> None:

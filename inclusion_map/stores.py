@@ -7,7 +7,7 @@ through the same methods, whichever the backend.
 
 from __future__ import annotations
 
-from .locations import StoreLocation, is_postgis
+from .locations import StoreLocation, as_location, is_postgis
 from .postgis_store import PostGISStore
 from .store import GeoPackageStore
 
@@ -24,10 +24,10 @@ def open_store(where: StoreLocation) -> AnyStore:
     return GeoPackageStore(where)
 
 
-def store_version(where: StoreLocation) -> tuple | None:
+def store_version(where: StoreLocation | str) -> tuple | None:
     """A value that changes with every write to the store (``None`` when it holds nothing yet).
 
     Caches of the web workers are keyed on it: a GeoPackage's file identity, PostGIS's
-    generation number (one small query), so that every worker sees a harvest at once.
+    generation number (read at most twice a second per worker), so that every worker sees a harvest.
     """
-    return open_store(where).version()
+    return open_store(as_location(where)).version()

@@ -70,15 +70,14 @@ def new_database(template: str | None = None) -> str:
 
     import psycopg
 
-    from inclusion_map.embedded_db import release_idle
-    from inclusion_map.postgis_store import release
+    from inclusion_map.postgres import release
 
     name = f"im_test_{uuid.uuid4().hex[:12]}"
     with _admin() as con:
         _ensure_template(con)
         for attempt in range(50):  # a template must have no open connection: ours are closed first
-            release(database_url(template)) if template else None
-            release_idle()
+            if template:
+                release(database_url(template))
             try:
                 con.execute(f"CREATE DATABASE {name} TEMPLATE {template or TEMPLATE}")
                 break

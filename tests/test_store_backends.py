@@ -248,3 +248,16 @@ def test_a_database_that_does_not_answer_gives_503_never_the_password(tmp_path, 
     api = client.get("/api/venues?lon=2.39&lat=48.79&radius=2000")
     assert api.status_code == 503 and "cannot connect" in api.get_json()["error"]
     assert "s3cret" not in api.get_data(as_text=True)
+
+
+def test_a_history_table_written_again_stays_after_later_writes(store_location):
+    """Copying a store twice into the same target rewrites its history tables under their own name:
+    they must not be dropped as replaced tables by the next write."""
+    store = open_store(store_location)
+    runs = pd.DataFrame({"run_id": ["r1"], "started_at": ["2026-12-01T10:00:00"]})
+    for _ in range(2):
+        with store.transaction() as tx:
+            tx.write("harvest_runs", runs)
+    store.write("venues", _venues())
+    store.write("venues", _venues().head(1))
+    assert store.read("harvest_runs")["run_id"].tolist() == ["r1"]

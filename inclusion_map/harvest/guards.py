@@ -22,8 +22,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import StoreError, StoreUnavailable
-from ..locations import StoreLocation, is_postgis, redact
+from ..errors import StoreError
+from ..locations import StoreLocation, is_postgis
+from ..postgres import connect, connection, lock_key
 
 #: a PostGIS store's harvest lock sessions are named so, with their process and start time
 #: (PostgreSQL keeps at most 63 bytes of an application name)
@@ -111,20 +112,7 @@ def _holder(path: Path) -> str:
 
 
 def _pg_key() -> int:
-    from ..embedded_db import lock_key
-
     return lock_key("harvest", "store")  # advisory locks belong to one database: one store
-
-
-def _pg_connect(url: str, application_name: str):
-    import psycopg
-
-    try:
-        return psycopg.connect(url, autocommit=True, application_name=application_name)
-    except psycopg.OperationalError as exc:
-        line = (str(exc).strip().splitlines() or ["no answer"])[0]
-        raise StoreUnavailable(f"cannot reach the PostGIS store {redact(url)}: {line}",
-                         hint="check that the database server runs and store.url") from None  # fmt: skip
 
 
 @contextmanager
@@ -135,7 +123,8 @@ def _pg_harvest_lock(url: str, wait_s: float) -> Iterator[None]:
     locked (as closing the lock file does).
     """
     since = datetime.now(UTC).isoformat(timespec="seconds")
-    con = _pg_connect(url, f"{APPLICATION} {os.getpid()} {since}")
+    # a connection of its own (not pooled): the lock lives and dies with its session
+    con = connect(url, autocommit=True, application_name=f"{APPLICATION} {os.getpid()} {since}")
     key = _pg_key()
     deadline = time.monotonic() + wait_s
     try:
@@ -145,8 +134,9 @@ def _pg_harvest_lock(url: str, wait_s: float) -> Iterator[None]:
                                  hint=_BUSY)  # fmt: skip
             time.sleep(0.2)
         yield
+        con.execute("SELECT pg_advisory_unlock(%s)", (key,))  # at once: closing is seen a moment later
     finally:
-        con.close()  # ending the session releases the lock
+        con.close()  # ending the session releases the lock in any case
 
 
 def _pg_holder(url: str) -> str | None:
@@ -154,7 +144,7 @@ def _pg_holder(url: str) -> str | None:
     # A bigint advisory key shows in pg_locks as classid (its high 32 bits) and objid (its low
     # 32 bits), with objsubid 1.
     unsigned = _pg_key() & 0xFFFF_FFFF_FFFF_FFFF
-    with _pg_connect(url, "inclusion_map") as con:
+    with connection(url) as con:
         row = con.execute(
             "SELECT a.application_name FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "

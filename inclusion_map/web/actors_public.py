@@ -44,7 +44,7 @@ from ..errors import BadRequest
 from ..gaps.distances import Walk
 from ..locations import as_location
 from ..phones import display_phone
-from ..stores import open_store
+from ..stores import open_store, store_version
 from ..urls import is_web_address
 from ..vocab import fold
 from . import i18n, now_local
@@ -53,7 +53,6 @@ from .hours_text import WORDS, coming_week, date_words, opens_during, status, we
 from .mapview import results_map
 from .orientation import next_opening
 from .places import Place
-from .render_cache import store_stamp
 from .view_helpers import date_text, distance_text, split
 
 bp = Blueprint("actors_public", __name__)
@@ -105,7 +104,7 @@ def published_actors(kind: str | None = None) -> list[dict]:
     when given), copies the caller may change."""
     settings = _settings()
     public = public_kinds(settings)
-    rows = _published(str(settings.store_location), store_stamp(settings.store_location))
+    rows = _published(str(settings.store_location), store_version(settings.store_location))
     return [dict(r) for r in rows if r.get("kind") in public and (kind is None or r.get("kind") == kind)]
 
 

@@ -33,13 +33,13 @@ from ..gaps.analysis import GapOptions, GapResult, analyse
 from ..gaps.demand import SERVICE_SLUGS
 from ..gaps.raster import CellRaster
 from ..gaps.slots import PRESETS, parse_slot
+from ..stores import store_version
 from ..territory.classify import LEVELS_EN, LEVELS_FR
 from . import render_cache
 from .filters import page_url
 from .mapview import results_map
 from .places import nearby_labels
 from .public import territory_name
-from .render_cache import store_stamp
 from .zone_features import ZoneFeatures, tolerance_at
 
 bp = Blueprint("coverage", __name__)
@@ -329,7 +329,7 @@ def analysis(options: GapOptions) -> Analysis:
     path = settings.store_location
     runs = render_cache.jobs("analysis", settings.server.analysis_workers, TYPICAL_S, keep=KEEP,
                              queue=4 * settings.server.analysis_workers)  # fmt: skip
-    return runs.result((str(path), store_stamp(path), options), lambda: _run(settings, options), WAIT_S)
+    return runs.result((str(path), store_version(path), options), lambda: _run(settings, options), WAIT_S)
 
 
 def _preparing(pending: render_cache.Pending, as_json: bool = False):
@@ -354,7 +354,7 @@ def _preparing(pending: render_cache.Pending, as_json: bool = False):
 def page():
     settings = current_app.config["SETTINGS"]
     # The page depends only on its URL and the store (the nonce aside): served again as it is.
-    key = ("couverture", str(settings.store_location), store_stamp(settings.store_location), request.query_string)
+    key = ("couverture", str(settings.store_location), store_version(settings.store_location), request.query_string)
     if (ready := render_cache.cached(key)) is not None:
         return ready
     options = parse_options(request.args)

@@ -21,8 +21,7 @@ from flask import Blueprint, current_app, jsonify
 
 from .. import __version__
 from ..errors import InclusionMapError
-from ..stores import open_store
-from .render_cache import store_stamp
+from ..stores import open_store, store_version
 
 bp = Blueprint("health", __name__)
 _LOCK = threading.Lock()
@@ -103,7 +102,7 @@ def readyz():
     """Whether this instance can serve (200) or not (503), with the checks and the data's age."""
     path = current_app.config["SETTINGS"].store_location
     try:
-        key = (str(path), store_stamp(path))
+        key = (str(path), store_version(path))
     except InclusionMapError:  # the database does not answer: checked again at every request
         key = None
     with _LOCK:

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 
 from ..errors import BadRequest
 from ..locations import as_location, side_db
+from ..stores import store_version
 from . import i18n, moved, now_local, render_cache, security
 from .filters import (
     LABELS_SHOWN,
@@ -23,7 +24,6 @@ from .filters import (
 from .hours_text import coming_week, date_time_text, status, week
 from .mapview import results_map
 from .places import COMMUNE_LIST_MAX, AddressSearchUnavailable, Outside, Place, address_search, gazette
-from .render_cache import store_stamp
 from .reports_store import ReportStore
 from .venue_index import get_index
 from .view_helpers import decorate, freshness, split
@@ -78,7 +78,7 @@ def resolve(search) -> Resolution:
     if not search.q:
         return Resolution()
     settings = _settings()
-    found = list(_communes_matching(str(settings.store_location), store_stamp(settings.store_location), search.q))
+    found = list(_communes_matching(str(settings.store_location), store_version(settings.store_location), search.q))
     if len(found) == 1 or (found and found[0].kind == "commune" and i18n.fold_eq(found[0].label, search.q)):
         return Resolution(found[0])
     if found:
@@ -134,7 +134,7 @@ def home():
     # store version and minute (opening hours change on the minute): rendering it (the results,
     # their opening hours, the filters, the map) costs far more than serving it.
     minute = now.replace(second=0, microsecond=0)
-    key = ("home", str(store_path), store_stamp(store_path), request.query_string, minute)
+    key = ("home", str(store_path), store_version(store_path), request.query_string, minute)
     if (ready := render_cache.cached(key)) is not None:
         return ready
     search = parse_search(request.args)

@@ -15,7 +15,7 @@ tests make many) never share an answer:
     nonce is the one thing that differs: pages are rendered with a placeholder (:data:`NONCE`)
     that :func:`finish` replaces.
 
-Keys carry :func:`store_stamp`, so a harvest or a build (a new store file) renders everything again.
+Keys carry :func:`~inclusion_map.stores.store_version`, so a harvest or a build (a new store file) renders everything again.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ from typing import Any
 
 from flask import current_app, render_template, request
 
-from ..locations import as_location
-from ..stores import store_version
 from . import security
 
 #: Rendered in place of the response's nonce, then replaced. Random per process, so that no text
@@ -39,11 +37,6 @@ from . import security
 NONCE = f"nonce-placeholder-{secrets.token_hex(16)}"
 MAX_QUERY = 1024  # bytes of query string of a page that is kept
 _MAKING = threading.Lock()
-
-
-def store_stamp(where) -> tuple | None:
-    """The store's version (see :func:`~inclusion_map.stores.store_version`); ``None`` when empty."""
-    return store_version(as_location(where))
 
 
 class Pending(Exception):

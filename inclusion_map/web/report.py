@@ -29,11 +29,10 @@ from markupsafe import Markup
 
 from ..errors import BadRequest, LayerMissing
 from ..freshness import summary
-from ..stores import open_store
+from ..stores import open_store, store_version
 from . import render_cache
 from . import report_figures as rf
 from .places import COMMUNE_LIST_MAX, gazette
-from .render_cache import store_stamp
 
 bp = Blueprint("report", __name__)
 TOP = 10  # priority zones listed
@@ -371,7 +370,7 @@ def _report_html(commune: str | None, for_pdf: bool) -> str:
     """The report page for ``commune`` (``None``: the whole territory) in the request's language."""
     settings = current_app.config["SETTINGS"]
     where = settings.store_location
-    data = _build(str(where), store_stamp(where), commune, g.lang)
+    data = _build(str(where), store_version(where), commune, g.lang)
     query = {k: v for k, v in (("commune", commune), ("lang", "en" if g.lang == "en" else None)) if v}
     return render_template("report.html", r=data, tr=_tr(g.lang), num=rf.num, pct=rf.pct, query=query,
                            pdf=for_pdf, printing=for_pdf or request.args.get("print") == "1",
@@ -494,7 +493,7 @@ def _preparing(retry_after: int):
 def report_pdf():
     settings = current_app.config["SETTINGS"]
     commune = _commune_asked()
-    stamp = store_stamp(settings.store_location)
+    stamp = store_version(settings.store_location)
     codes = _commune_codes(str(settings.store_location), stamp)
     if commune is not None and commune not in codes:
         raise _unknown_commune(commune)

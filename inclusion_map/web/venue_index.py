@@ -17,6 +17,7 @@ Units and CRS
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -331,8 +332,6 @@ def get_index(store_path: StoreLocation | os.PathLike[str]) -> VenueIndex:
     candidates with the database's GiST index (:meth:`PostGISStore.fids_in_box`); filters, hours and
     ranking stay in memory, identical for both backends.
     """
-    import functools
-
     from ..stores import open_store
 
     where = as_location(store_path)
