@@ -65,9 +65,21 @@ class StoreError(InclusionMapError):
 
 
 class StoreUnavailable(StoreError):
-    """The PostGIS store's server does not answer (down, unreachable, refusing): try again later."""
+    """The PostGIS store's server does not answer (down, unreachable, refusing): try again later.
+
+    ``message`` and ``hint`` are shown by pages and the API, so they name no address; ``detail``
+    (the URL without its password, the driver's first line) is for the command line and the log.
+    """
 
     status = 503
+
+    def __init__(self, message: str, *, hint: str | None = None, detail: str = ""):
+        super().__init__(message, hint=hint)
+        self.detail = detail
+
+    def __str__(self) -> str:
+        said = f"{self.message} ({self.detail})" if self.detail else self.message
+        return f"{said}\n  → {self.hint}" if self.hint else said
 
 
 class NotFound(InclusionMapError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -32,6 +33,8 @@ POOL_SIZE = 4
 POOL_IDLE_S = 300.0
 #: seconds to wait for the server to accept a connection
 CONNECT_TIMEOUT_S = 10
+
+log = logging.getLogger(__name__)
 
 
 def _psycopg():
@@ -55,9 +58,11 @@ def connect(url: str, **options: Any):
         return psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, **options)
     except psycopg.OperationalError as exc:
         line = (str(exc).strip().splitlines() or ["no answer"])[0]
-        raise StoreUnavailable(f"cannot connect to the PostGIS store {redact(url)}: {line}",
+        detail = f"{redact(url)}: {line}"
+        log.warning("the PostGIS store does not answer: %s", detail)  # for the site's team
+        raise StoreUnavailable("cannot connect to the store's database",
                                hint="check that the database server runs, and store.url or "
-                                    "INCLUSION_MAP_STORE_URL") from None  # fmt: skip
+                                    "INCLUSION_MAP_STORE_URL", detail=detail) from None  # fmt: skip
 
 
 def lock_key(kind: str, name: str) -> int:

@@ -245,6 +245,8 @@ def test_a_database_that_does_not_answer_gives_503_never_the_password(tmp_path, 
     assert ready.status_code == 503 and ready.get_json()["checks"]["store"]["ok"] is False
     page = client.get("/")
     assert page.status_code == 503 and "s3cret" not in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)  # plain words, and no address of the server for the public
+    assert "momentanément inaccessibles" in html and "PGSQL" not in html and str(tmp_path) not in html
     api = client.get("/api/venues?lon=2.39&lat=48.79&radius=2000")
     assert api.status_code == 503 and "cannot connect" in api.get_json()["error"]
     assert "s3cret" not in api.get_data(as_text=True)

@@ -286,6 +286,7 @@ _PLAIN_ERRORS: tuple[tuple[str, str], ...] = (
     (r"rayon « (?P<value>.*) » must be one of (?P<choices>[\d, ]+) \(km\)", "sp_err_radius"),
     (r"page « (?P<value>.*) » must be a number from 1 to 500", "sp_err_page"),
     (r"nombre « (?P<value>.*) » must be one of (?P<choices>[\d, ]+)", "sp_err_print_count"),
+    (r"cannot connect to the store's database", "sp_err_store_down"),
 )
 _LIST_NAMES = {"service": "services", "modalité": "modalites", "public": "publics", "label": "labels"}
 

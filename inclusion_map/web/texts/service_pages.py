@@ -84,6 +84,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Le site a eu un problème. Ce n'est pas de votre faute. Réessayez dans quelques minutes.",
         "The site had a problem. It is not your fault. Try again in a few minutes.",
     ),
+    "sp_err_store_down": (
+        "Les informations du site sont momentanément inaccessibles. Ce n'est pas de votre faute. "
+        "Réessayez dans quelques minutes.",
+        "The site's information cannot be reached for the moment. It is not your fault. "
+        "Try again in a few minutes.",
+    ),
     "sp_err_what_now": (
         "Retournez à l'accueil et refaites votre recherche.",
         "Go back to the home page and search again.",
